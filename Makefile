@@ -1,0 +1,76 @@
+# mod_redirect307 -- build, install, demo and tests.
+#
+#   make            build mod_redirect307.so with apxs
+#   make install    install the module and Debian's redirect307.load/.conf
+#   make run        private demo httpd on 127.0.0.1:$(PORT), foreground
+#   make test       unit tests, then integration tests against real apache2
+#
+# `make run` and `make test` first install missing Debian packages (as root
+# with apt-get), or print the exact apt-get command to run.
+
+APXS    ?= /usr/bin/apxs
+APACHE2 ?= /usr/sbin/apache2
+PYTHON  ?= /usr/bin/python3
+PORT    ?= 8307
+
+# Paths come from apxs, evaluated lazily so `make test` can install apxs first.
+APXS_LIBEXECDIR = $(shell $(APXS) -q LIBEXECDIR)
+APXS_SYSCONFDIR = $(shell $(APXS) -q SYSCONFDIR)
+
+WARN    = -Wall -Wextra -Werror
+CORE_SRC = src/r307_rule.c src/r307_match.c src/r307_location.c
+CORE_HDR = src/r307_core.h
+MODULE  = .libs/mod_redirect307.so
+
+UNIT_BIN = tests/unit/test_core
+UNIT_SRC = $(wildcard tests/unit/*.c)
+
+.PHONY: all build install deps run test unit integration clean
+
+all: build
+
+build: $(MODULE)
+
+$(MODULE): mod_redirect307.c $(CORE_SRC) $(CORE_HDR)
+	$(APXS) -c -o mod_redirect307.la -Isrc \
+	    $(foreach w,$(WARN) $(SANITIZE_CFLAGS),-Wc,$(w)) \
+	    $(SANITIZE_LDFLAGS) -lpcre2-8 mod_redirect307.c $(CORE_SRC)
+
+install: build
+	$(APXS) -i -n redirect307 mod_redirect307.la
+	@if [ -d $(APXS_SYSCONFDIR)/mods-available ]; then \
+	    install -m 644 conf/redirect307.load conf/redirect307.conf \
+	        $(APXS_SYSCONFDIR)/mods-available/ && \
+	    echo "installed; enable with: a2enmod redirect307 && apache2ctl graceful"; \
+	else \
+	    echo "no $(APXS_SYSCONFDIR)/mods-available: add to httpd.conf:"; \
+	    echo "  LoadModule redirect307_module $(APXS_LIBEXECDIR)/mod_redirect307.so"; \
+	fi
+
+deps:
+	@sh scripts/ensure-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@$(PYTHON) scripts/demo.py --port $(PORT) --module $(CURDIR)/$(MODULE)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+$(UNIT_BIN): $(UNIT_SRC) $(CORE_SRC) $(CORE_HDR)
+	$(CC) $(WARN) -g -O1 -Isrc $$(pkg-config --cflags apr-1 libpcre2-8) \
+	    -o $@ $(UNIT_SRC) $(CORE_SRC) \
+	    $$(pkg-config --libs apr-1 libpcre2-8) -lcmocka
+
+unit: $(UNIT_BIN)
+	./$(UNIT_BIN)
+
+integration: build
+	R307_MODULE=$(CURDIR)/$(MODULE) APACHE2=$(APACHE2) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+clean:
+	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo \
+	    src/*.o $(UNIT_BIN) tests/integration/__pycache__

@@ -1,0 +1,328 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License. You may obtain a
+ * copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+
+/*
+ * mod_redirect307.c -- answer redirects with 307 Temporary Redirect and
+ * 308 Permanent Redirect, the two codes that oblige a client to repeat the
+ * same method and body at the new address (RFC 9110 15.4.8, 15.4.9).
+ *
+ *   Redirect307      URL-path URL     Redirect308      URL-path URL
+ *   Redirect307Match regex    URL     Redirect308Match regex    URL
+ *
+ * This file is the httpd glue only: configuration, directives and hooks.
+ * Parsing, matching and building the Location live in src/ (APR + PCRE2,
+ * no request_rec), where the unit tests reach them.
+ *
+ * Phases.  translate_name runs before the directory walk, so configuration
+ * from <Directory>, <Files> and .htaccess is not merged yet there, while
+ * server, <VirtualHost>, <Location> and <If> configuration is.  Each
+ * section is therefore marked "early" or "late" when it is parsed: early
+ * sections are answered in translate_name, before any filesystem access;
+ * late ones in fixups, once their configuration is merged.  Each rule is
+ * tried in exactly one of the two, so none fires twice.
+ */
+
+#include <string.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "apr_strings.h"
+
+#include "r307_core.h"
+
+/* AP_DECLARE_MODULE at the end of this file also does APLOG_USE_MODULE, so
+ * every ap_log_rerror here is tagged "redirect307" and obeys
+ * "LogLevel redirect307:trace3". */
+module AP_MODULE_DECLARE_DATA redirect307_module;
+
+/* Per-directory configuration: the rules written in this very section, and
+ * every section merged into it, innermost first. */
+typedef struct r307_dir_conf {
+    r307_scope_t *scope;         /* rules written here, NULL if none        */
+    apr_array_header_t *chain;   /* r307_scope_t *, innermost first; NULL
+                                  * when no section holds a rule            */
+} r307_dir_conf;
+
+/* What one directive name means; cmd->info points at one of these, so a
+ * single handler serves all four directives. */
+typedef struct r307_directive_t {
+    int status;
+    r307_kind_e kind;
+} r307_directive_t;
+
+static const r307_directive_t r307_directive_redirect307 = {
+    HTTP_TEMPORARY_REDIRECT, R307_KIND_PREFIX
+};
+static const r307_directive_t r307_directive_redirect308 = {
+    HTTP_PERMANENT_REDIRECT, R307_KIND_PREFIX
+};
+static const r307_directive_t r307_directive_redirect307match = {
+    HTTP_TEMPORARY_REDIRECT, R307_KIND_REGEX
+};
+static const r307_directive_t r307_directive_redirect308match = {
+    HTTP_PERMANENT_REDIRECT, R307_KIND_REGEX
+};
+
+/* -------------------------------------------------------------------- */
+/* Configuration                                                         */
+
+static void *r307_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    (void)dir;
+    return apr_pcalloc(p, sizeof(r307_dir_conf));
+}
+
+/* Runs per request for every merged section: it only chains arrays, and
+ * shares them when one side is empty. */
+static void *r307_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    r307_dir_conf *base = basev;
+    r307_dir_conf *add = addv;
+    r307_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->scope = add->scope;
+    if (!base->chain) {
+        conf->chain = add->chain;
+    }
+    else if (!add->chain) {
+        conf->chain = base->chain;
+    }
+    else {
+        conf->chain = apr_array_append(p, add->chain, base->chain);
+    }
+    return conf;
+}
+
+/* -------------------------------------------------------------------- */
+/* Directives                                                            */
+
+static int r307_cmd_in_htaccess(cmd_parms *cmd)
+{
+    return ap_check_cmd_context(cmd, NOT_IN_HTACCESS) != NULL;
+}
+
+/* The innermost enclosing section whose name is one of 'names', or NULL. */
+static const ap_directive_t *r307_cmd_enclosing(cmd_parms *cmd,
+                                                const char *const *names)
+{
+    const ap_directive_t *d;
+    int i;
+
+    for (d = cmd->directive ? cmd->directive->parent : NULL; d;
+         d = d->parent) {
+        for (i = 0; names[i]; i++) {
+            if (strcasecmp(d->directive, names[i]) == 0) {
+                return d;
+            }
+        }
+    }
+    return NULL;
+}
+
+static const char *const r307_late_sections[] = {
+    "<Directory", "<DirectoryMatch", "<Files", "<FilesMatch",
+    "<Proxy", "<ProxyMatch", NULL
+};
+static const char *const r307_location_sections[] = {
+    "<Location", "<LocationMatch", NULL
+};
+
+static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
+                                     const char *arg1, const char *arg2)
+{
+    const r307_directive_t *what = cmd->info;
+    r307_dir_conf *conf = mconfig;
+    int htaccess = r307_cmd_in_htaccess(cmd);
+    int late = htaccess || r307_cmd_enclosing(cmd, r307_late_sections);
+    const ap_directive_t *location = NULL;
+    const char *file = cmd->directive ? cmd->directive->filename : NULL;
+    unsigned line = cmd->directive ? (unsigned)cmd->directive->line_num : 0;
+    r307_kind_e kind = what->kind;
+    const char *pattern = arg1;
+    const char *target = arg2;
+    r307_rule_t *rule;
+    const char *err;
+
+    if (!arg2) {
+        /* The one-argument form redirects everything its <Location>
+         * covers; anywhere else it would redirect the whole site. */
+        location = late ? NULL
+                        : r307_cmd_enclosing(cmd, r307_location_sections);
+        if (!location) {
+            err = apr_psprintf(cmd->pool, "%s with one argument (a target "
+                               "only) is allowed only inside <Location> or "
+                               "<LocationMatch>; elsewhere write %s URL-path "
+                               "URL", cmd->cmd->name, cmd->cmd->name);
+            goto failed;
+        }
+        kind = R307_KIND_WHOLE;
+        target = arg1;
+        /* A <Location> path bounds what loops; a <LocationMatch> regex
+         * cannot be compared with a target. */
+        pattern = strcasecmp(location->directive, "<Location") == 0
+                      ? cmd->path : NULL;
+    }
+
+    err = r307_rule_parse(cmd->pool, &rule, kind, what->status, pattern,
+                          target, file, line);
+    if (err) {
+        goto failed;
+    }
+    if (!conf->scope) {
+        conf->scope = r307_scope_make(cmd->pool, late);
+        conf->chain = apr_array_make(cmd->pool, 1, sizeof(r307_scope_t *));
+        APR_ARRAY_PUSH(conf->chain, r307_scope_t *) = conf->scope;
+    }
+    r307_scope_add(conf->scope, rule);
+    return NULL;
+
+failed:
+    /* httpd names file and line for httpd.conf errors itself, but only the
+     * file for .htaccess: add the line there. */
+    if (htaccess) {
+        return apr_psprintf(cmd->pool, "line %u: %s", line, err);
+    }
+    return err;
+}
+
+static const command_rec r307_cmds[] = {
+    AP_INIT_TAKE12("Redirect307", r307_cmd_redirect,
+                   (void *)&r307_directive_redirect307, OR_FILEINFO,
+                   "a URL-path prefix and a URL (or, in <Location>, a URL "
+                   "only): answer 307 Temporary Redirect"),
+    AP_INIT_TAKE12("Redirect308", r307_cmd_redirect,
+                   (void *)&r307_directive_redirect308, OR_FILEINFO,
+                   "a URL-path prefix and a URL (or, in <Location>, a URL "
+                   "only): answer 308 Permanent Redirect"),
+    AP_INIT_TAKE2("Redirect307Match", r307_cmd_redirect,
+                  (void *)&r307_directive_redirect307match, OR_FILEINFO,
+                  "a regex matched against the URL-path and a URL with "
+                  "$0..$9: answer 307 Temporary Redirect"),
+    AP_INIT_TAKE2("Redirect308Match", r307_cmd_redirect,
+                  (void *)&r307_directive_redirect308match, OR_FILEINFO,
+                  "a regex matched against the URL-path and a URL with "
+                  "$0..$9: answer 308 Permanent Redirect"),
+    { NULL }
+};
+
+/* -------------------------------------------------------------------- */
+/* Hooks                                                                 */
+
+static void r307_log_to_request(void *baton, int level, const char *message)
+{
+    request_rec *r = baton;
+
+    ap_log_rerror(APLOG_MARK, level, 0, r, "%s", message);
+}
+
+/* The URL the client asked for, spelled the way a Location is built, so a
+ * rule that would send the client back to it can be recognised. */
+static const char *r307_requested_url(request_rec *r)
+{
+    const char *path = r307_escape_path(r->pool, r->uri, strlen(r->uri));
+
+    if (r->args && *r->args) {
+        path = apr_pstrcat(r->pool, path, "?",
+                           r307_escape_uri_text(r->pool, r->args,
+                                                strlen(r->args)), NULL);
+    }
+    return ap_construct_url(r->pool, path, r);
+}
+
+/* Try the rules of the sections answered in this phase, innermost section
+ * first; answer the first match with its redirect. */
+static int r307_answer(request_rec *r, int late)
+{
+    r307_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                               &redirect307_module);
+    r307_logger_t log;
+    r307_match_t m;
+    const char *location;
+    int i;
+
+    if (!conf || !conf->chain || r->main || r->uri[0] != '/') {
+        return DECLINED;
+    }
+    log.log = r307_log_to_request;
+    log.baton = r;
+    log.level = ap_get_request_module_loglevel(r, APLOG_MODULE_INDEX);
+
+    for (i = 0; i < conf->chain->nelts; i++) {
+        const r307_scope_t *scope = APR_ARRAY_IDX(conf->chain, i,
+                                                  const r307_scope_t *);
+        if (scope->late != late
+            || !r307_scope_match(scope, r->uri, r->pool, &m, &log)) {
+            continue;
+        }
+        location = r307_location_build(r->pool, &m, r->args);
+        if (location[0] == '/') {
+            location = ap_construct_url(r->pool, location, r);
+        }
+        if (r307_url_same(r->pool, location, r307_requested_url(r))) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "%s:%u: rule would redirect %s to itself; "
+                          "not applied", m.rule->file, m.rule->line,
+                          location);
+            return DECLINED;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                      "%s:%u: %d redirect of %s to %s (%s)", m.rule->file,
+                      m.rule->line, m.rule->status, r->uri, location,
+                      late ? "fixups" : "translate_name");
+        apr_table_setn(r->headers_out, "Location", location);
+        apr_table_setn(r->subprocess_env, "REDIRECT307",
+                       r307_rule_tag(r->pool, m.rule));
+        return m.rule->status;
+    }
+    return DECLINED;
+}
+
+static int r307_translate_name(request_rec *r)
+{
+    return r307_answer(r, 0);
+}
+
+static int r307_fixups(request_rec *r)
+{
+    return r307_answer(r, 1);
+}
+
+static void r307_register_hooks(apr_pool_t *p)
+{
+    /* After mod_rewrite, before mod_alias, in both phases: a rule of ours
+     * wins over an overlapping Redirect, and stands to mod_rewrite exactly
+     * where mod_alias stands. */
+    static const char *const r307_after[] = { "mod_rewrite.c", NULL };
+    static const char *const r307_translate_before[] = {
+        "mod_alias.c", "mod_userdir.c", "mod_vhost_alias.c", NULL
+    };
+    static const char *const r307_fixups_before[] = { "mod_alias.c", NULL };
+
+    (void)p;
+    ap_hook_translate_name(r307_translate_name, r307_after,
+                           r307_translate_before, APR_HOOK_MIDDLE);
+    ap_hook_fixups(r307_fixups, r307_after, r307_fixups_before,
+                   APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(redirect307) = {
+    STANDARD20_MODULE_STUFF,
+    r307_create_dir_conf,   /* create per-directory config */
+    r307_merge_dir_conf,    /* merge per-directory config  */
+    NULL,                   /* create per-server config    */
+    NULL,                   /* merge per-server config     */
+    r307_cmds,              /* directives                  */
+    r307_register_hooks,    /* register hooks              */
+    AP_MODULE_FLAG_NONE     /* flags                       */
+};
