@@ -78,7 +78,9 @@ static void r307_buf_add(r307_buf_t *b, const char *s, apr_size_t len)
     if (b->len + len + 1 > b->cap) {
         apr_size_t cap = 2 * (b->len + len + 1);
         char *data = apr_palloc(b->pool, cap);
-        memcpy(data, b->data, b->len);
+        if (b->len) {
+            memcpy(data, b->data, b->len);
+        }
         b->data = data;
         b->cap = cap;
     }
@@ -222,7 +224,7 @@ static apr_size_t r307_host_len_normalized(const char *scheme,
 int r307_url_same(apr_pool_t *p, const char *a, const char *b)
 {
     const char *sa, *sb, *ha, *hb, *ra, *rb;
-    apr_size_t sal, sbl, hal, hbl;
+    apr_size_t sal, sbl, hal, hbl, lra, lrb;
 
     (void)p;
     if (!r307_url_split(a, &sa, &sal, &ha, &hal, &ra)
@@ -235,12 +237,15 @@ int r307_url_same(apr_pool_t *p, const char *a, const char *b)
         || hal != hbl || strncasecmp(ha, hb, hal) != 0) {
         return 0;
     }
-    /* An empty path is the same resource as "/" (RFC 9110 4.2.3). */
-    if (*ra != '/' && *rb == '/' && rb[1] == '\0' && *ra == '\0') {
+    /* A client never sends the fragment, and an empty path is the same
+     * resource as "/" (RFC 9110 4.2.3). */
+    lra = strcspn(ra, "#");
+    lrb = strcspn(rb, "#");
+    if (lra == 0 && lrb == 1 && *rb == '/') {
         return 1;
     }
-    if (*rb != '/' && *ra == '/' && ra[1] == '\0' && *rb == '\0') {
+    if (lrb == 0 && lra == 1 && *ra == '/') {
         return 1;
     }
-    return strcmp(ra, rb) == 0;
+    return lra == lrb && strncmp(ra, rb, lra) == 0;
 }

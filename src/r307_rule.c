@@ -84,6 +84,49 @@ static char *r307_unescape(apr_pool_t *p, const char *s, apr_size_t len)
     return out;
 }
 
+/* Remove "." and ".." segments the way a client resolves a Location
+ * (RFC 3986 5.2.4) and httpd the request path, so "/x/../a" is seen to be
+ * "/a". */
+static char *r307_resolve_dots(apr_pool_t *p, const char *path)
+{
+    char *out = apr_palloc(p, strlen(path) + 2);
+    apr_size_t n = 0;
+    const char *seg = path;
+
+    while (*seg) {
+        const char *end;
+        apr_size_t len;
+
+        seg += (*seg == '/');
+        end = seg + strcspn(seg, "/");
+        len = (apr_size_t)(end - seg);
+        if (len == 1 && seg[0] == '.') {
+            /* stays in the same directory */
+            if (!*end) {
+                out[n++] = '/';
+            }
+        }
+        else if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (n > 0 && out[--n] != '/') {
+            }
+            if (!*end) {
+                out[n++] = '/';
+            }
+        }
+        else {
+            out[n++] = '/';
+            memcpy(out + n, seg, len);
+            n += len;
+        }
+        seg = end;
+    }
+    if (n == 0) {
+        out[n++] = '/';
+    }
+    out[n] = '\0';
+    return out;
+}
+
 /* Length of "scheme://authority" when 'text' starts with an absolute URL,
  * 0 when it does not look like one. */
 static apr_size_t r307_origin_length(const char *text)
@@ -126,9 +169,8 @@ static void r307_push_part(apr_pool_t *p, apr_array_header_t *parts,
  * insert a remainder or a query string between pieces without searching.
  */
 static void r307_target_template(apr_pool_t *p, r307_target_t *t,
-                                 int with_refs)
+                                 const char *s, int with_refs)
 {
-    const char *s = t->text;
     char *lit = apr_palloc(p, strlen(s) + 1);
     apr_size_t n = 0;
     int in_query = 0;
@@ -169,6 +211,7 @@ static const char *r307_target_parse(apr_pool_t *p, r307_target_t *t,
                                      const char *text)
 {
     const char *c;
+    const char *spelled = text;
 
     memset(t, 0, sizeof(*t));
     t->text = text;
@@ -205,9 +248,16 @@ static const char *r307_target_parse(apr_pool_t *p, r307_target_t *t,
                                 name, text);
         }
         t->absolute = 1;
+        /* "https://host" and "https://host/" are the same URL (RFC 3986
+         * 6.2.3); spelling the '/' out keeps anything appended to the path
+         * from running into the host or port. */
+        if (text[t->origin_len] != '/') {
+            spelled = apr_pstrcat(p, apr_pstrndup(p, text, t->origin_len),
+                                  "/", text + t->origin_len, NULL);
+        }
     }
 
-    r307_target_template(p, t, kind == R307_KIND_REGEX);
+    r307_target_template(p, t, spelled, kind == R307_KIND_REGEX);
     if (t->absolute && t->has_refs) {
         c = text;
         while ((c = strchr(c, '$')) != NULL) {
@@ -221,7 +271,7 @@ static const char *r307_target_parse(apr_pool_t *p, r307_target_t *t,
             c++;
         }
     }
-    t->escaped = r307_escape_uri_text(p, text, strlen(text));
+    t->escaped = r307_escape_uri_text(p, spelled, strlen(spelled));
     t->path_end = strcspn(t->escaped, "?#");
     return NULL;
 }
@@ -269,7 +319,7 @@ static const char *r307_loop_check(apr_pool_t *p, const r307_rule_t *rule,
     if (t->absolute || !prefix || prefix[0] != '/') {
         return NULL;
     }
-    path = r307_unescape(p, t->escaped, t->path_end);
+    path = r307_resolve_dots(p, r307_unescape(p, t->escaped, t->path_end));
     if (r307_prefix_matches(path, prefix) > 0) {
         return apr_psprintf(p, "%s: target '%s' lies inside its own "
                             "URL-path '%s': every request would be "
