@@ -139,7 +139,7 @@ static const char *const r307_location_sections[] = {
 };
 
 static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
-                                     const char *arg1, const char *arg2)
+                                     int argc, char *const argv[])
 {
     const r307_directive_t *what = cmd->info;
     r307_dir_conf *conf = mconfig;
@@ -149,12 +149,24 @@ static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
     const char *file = cmd->directive ? cmd->directive->filename : NULL;
     unsigned line = cmd->directive ? (unsigned)cmd->directive->line_num : 0;
     r307_kind_e kind = what->kind;
-    const char *pattern = arg1;
-    const char *target = arg2;
+    const char *pattern = argc > 0 ? argv[0] : NULL;
+    const char *target = argc > 1 ? argv[1] : NULL;
     r307_rule_t *rule;
     const char *err;
 
-    if (!arg2) {
+    /* Counted here rather than by TAKE12/TAKE2, whose message httpd gives
+     * without a line number in .htaccess. */
+    if (argc < 1 || argc > 2 || (argc == 1 && kind == R307_KIND_REGEX)) {
+        err = apr_psprintf(cmd->pool, "%s takes %s; got %d argument%s",
+                           cmd->cmd->name,
+                           kind == R307_KIND_REGEX
+                               ? "two arguments, a regex and a URL"
+                               : "a URL-path and a URL (or, inside "
+                                 "<Location>, a URL only)",
+                           argc, argc == 1 ? "" : "s");
+        goto failed;
+    }
+    if (argc == 1) {
         /* The one-argument form redirects everything its <Location>
          * covers; anywhere else it would redirect the whole site. */
         location = late ? NULL
@@ -167,7 +179,7 @@ static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
             goto failed;
         }
         kind = R307_KIND_WHOLE;
-        target = arg1;
+        target = argv[0];
         /* A <Location> path bounds what loops; a <LocationMatch> regex
          * cannot be compared with a target. */
         pattern = strcasecmp(location->directive, "<Location") == 0
@@ -197,22 +209,22 @@ failed:
 }
 
 static const command_rec r307_cmds[] = {
-    AP_INIT_TAKE12("Redirect307", r307_cmd_redirect,
-                   (void *)&r307_directive_redirect307, OR_FILEINFO,
-                   "a URL-path prefix and a URL (or, in <Location>, a URL "
-                   "only): answer 307 Temporary Redirect"),
-    AP_INIT_TAKE12("Redirect308", r307_cmd_redirect,
-                   (void *)&r307_directive_redirect308, OR_FILEINFO,
-                   "a URL-path prefix and a URL (or, in <Location>, a URL "
-                   "only): answer 308 Permanent Redirect"),
-    AP_INIT_TAKE2("Redirect307Match", r307_cmd_redirect,
-                  (void *)&r307_directive_redirect307match, OR_FILEINFO,
-                  "a regex matched against the URL-path and a URL with "
-                  "$0..$9: answer 307 Temporary Redirect"),
-    AP_INIT_TAKE2("Redirect308Match", r307_cmd_redirect,
-                  (void *)&r307_directive_redirect308match, OR_FILEINFO,
-                  "a regex matched against the URL-path and a URL with "
-                  "$0..$9: answer 308 Permanent Redirect"),
+    AP_INIT_TAKE_ARGV("Redirect307", r307_cmd_redirect,
+                      (void *)&r307_directive_redirect307, OR_FILEINFO,
+                      "URL-path URL (in <Location>: URL): answer "
+                      "307 Temporary Redirect"),
+    AP_INIT_TAKE_ARGV("Redirect308", r307_cmd_redirect,
+                      (void *)&r307_directive_redirect308, OR_FILEINFO,
+                      "URL-path URL (in <Location>: URL): answer "
+                      "308 Permanent Redirect"),
+    AP_INIT_TAKE_ARGV("Redirect307Match", r307_cmd_redirect,
+                      (void *)&r307_directive_redirect307match, OR_FILEINFO,
+                      "regex URL, $0..$9 in URL: answer "
+                      "307 Temporary Redirect"),
+    AP_INIT_TAKE_ARGV("Redirect308Match", r307_cmd_redirect,
+                      (void *)&r307_directive_redirect308match, OR_FILEINFO,
+                      "regex URL, $0..$9 in URL: answer "
+                      "308 Permanent Redirect"),
     { NULL }
 };
 
