@@ -18,7 +18,7 @@ APXS_LIBEXECDIR = $(shell $(APXS) -q LIBEXECDIR)
 APXS_SYSCONFDIR = $(shell $(APXS) -q SYSCONFDIR)
 
 WARN    = -Wall -Wextra -Werror
-CORE_SRC = src/r307_rule.c src/r307_match.c src/r307_location.c
+CORE_SRC = src/r307_rule.c src/r307_match.c src/r307_location.c src/r307_upgrade.c
 CORE_HDR = src/r307_core.h
 MODULE  = .libs/mod_redirect307.so
 

@@ -52,6 +52,8 @@ typedef struct r307_dir_conf {
     r307_scope_t *scope;         /* rules written here, NULL if none        */
     apr_array_header_t *chain;   /* r307_scope_t *, innermost first; NULL
                                   * when no section holds a rule            */
+    r307_upgrade_policy_t upgrade; /* UNSET/NULL where not set here         */
+    apr_array_header_t *methods; /* RedirectUpgradeMethods written here     */
 } r307_dir_conf;
 
 /* What one directive name means; cmd->info points at one of these, so a
@@ -79,8 +81,12 @@ static const r307_directive_t r307_directive_redirect308match = {
 
 static void *r307_create_dir_conf(apr_pool_t *p, char *dir)
 {
+    r307_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
     (void)dir;
-    return apr_pcalloc(p, sizeof(r307_dir_conf));
+    conf->upgrade.temporary = R307_UPGRADE_UNSET;
+    conf->upgrade.permanent = R307_UPGRADE_UNSET;
+    return conf;
 }
 
 /* Runs per request for every merged section: it only chains arrays, and
@@ -101,6 +107,15 @@ static void *r307_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     else {
         conf->chain = apr_array_append(p, add->chain, base->chain);
     }
+    /* The upgrade policy: the innermost scope that sets a value wins. */
+    conf->upgrade.temporary = add->upgrade.temporary != R307_UPGRADE_UNSET
+                                  ? add->upgrade.temporary
+                                  : base->upgrade.temporary;
+    conf->upgrade.permanent = add->upgrade.permanent != R307_UPGRADE_UNSET
+                                  ? add->upgrade.permanent
+                                  : base->upgrade.permanent;
+    conf->upgrade.methods = add->upgrade.methods ? add->upgrade.methods
+                                                 : base->upgrade.methods;
     return conf;
 }
 
@@ -208,6 +223,39 @@ failed:
     return err;
 }
 
+/* RedirectUpgrade and RedirectUpgradePermanent: cmd->info is the offset
+ * of the mode they set. */
+static const char *r307_cmd_upgrade(cmd_parms *cmd, void *mconfig,
+                                    const char *arg)
+{
+    r307_upgrade_mode_e *mode =
+        (r307_upgrade_mode_e *)((char *)mconfig + (apr_size_t)cmd->info);
+    const char *err = r307_upgrade_mode_parse(arg, mode);
+
+    if (err) {
+        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, err);
+    }
+    return NULL;
+}
+
+static const char *r307_cmd_upgrade_methods(cmd_parms *cmd, void *mconfig,
+                                            const char *method)
+{
+    r307_dir_conf *conf = mconfig;
+    const char *err = r307_method_check(cmd->pool, method);
+
+    if (err) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+    }
+    /* The list written in a scope replaces the inherited one as a whole. */
+    if (!conf->methods) {
+        conf->methods = apr_array_make(cmd->pool, 4, sizeof(const char *));
+        conf->upgrade.methods = conf->methods;
+    }
+    APR_ARRAY_PUSH(conf->methods, const char *) = method;
+    return NULL;
+}
+
 static const command_rec r307_cmds[] = {
     AP_INIT_TAKE_ARGV("Redirect307", r307_cmd_redirect,
                       (void *)&r307_directive_redirect307, OR_FILEINFO,
@@ -225,6 +273,18 @@ static const command_rec r307_cmds[] = {
                       (void *)&r307_directive_redirect308match, OR_FILEINFO,
                       "regex URL, $0..$9 in URL: answer "
                       "308 Permanent Redirect"),
+    AP_INIT_TAKE1("RedirectUpgrade", r307_cmd_upgrade,
+                  (void *)APR_OFFSETOF(r307_dir_conf, upgrade.temporary),
+                  OR_FILEINFO,
+                  "On|Off|Log: send 307 where a 302 answers an unsafe method"),
+    AP_INIT_TAKE1("RedirectUpgradePermanent", r307_cmd_upgrade,
+                  (void *)APR_OFFSETOF(r307_dir_conf, upgrade.permanent),
+                  OR_FILEINFO,
+                  "On|Off|Log: send 308 where a 301 answers an unsafe method"),
+    AP_INIT_ITERATE("RedirectUpgradeMethods", r307_cmd_upgrade_methods, NULL,
+                    OR_FILEINFO,
+                    "the methods counted as unsafe (default: all but GET, "
+                    "HEAD, OPTIONS, TRACE)"),
     { NULL }
 };
 
@@ -310,6 +370,85 @@ static int r307_fixups(request_rec *r)
     return r307_answer(r, 1);
 }
 
+static ap_filter_rec_t *r307_upgrade_filter_handle;
+
+/* Apply the upgrade policy of the request's configuration to the status it
+ * is about to be answered with. */
+static void r307_upgrade_response(request_rec *r)
+{
+    r307_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                               &redirect307_module);
+    r307_upgrade_t up;
+    const char *location;
+
+    if (!conf || r->main) {
+        return;
+    }
+    up = r307_upgrade_decide(&conf->upgrade, r->status, r->method);
+    if (up.mode == R307_UPGRADE_OFF) {
+        return;
+    }
+    location = apr_table_get(r->headers_out, "Location");
+    if (!location) {
+        location = apr_table_get(r->err_headers_out, "Location");
+    }
+    if (up.mode == R307_UPGRADE_LOG) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "%s Log: would answer %s %s with %d instead of %d "
+                      "(Location: %s)",
+                      up.from == HTTP_MOVED_PERMANENTLY
+                          ? "RedirectUpgradePermanent" : "RedirectUpgrade",
+                      r->method, r->unparsed_uri, up.to, up.from,
+                      location ? location : "none");
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                  "upgrading %d to %d for %s %s (Location: %s)", up.from,
+                  up.to, r->method, r->unparsed_uri,
+                  location ? location : "none");
+    r->status = up.to;
+    /* Also makes the body httpd generates say "307 Temporary Redirect":
+     * ap_send_error_response took its status before this ran, but titles
+     * the page with a status_line that agrees with r->status. */
+    r->status_line = ap_get_status_line(up.to);
+    apr_table_setn(r->subprocess_env, "REDIRECT307",
+                   apr_psprintf(r->pool, "upgrade %d->%d", up.from, up.to));
+}
+
+/* Responses httpd generates itself (a Redirect, a RewriteRule [R], a CGI's
+ * bare Location) go through ap_send_error_response, which calls this
+ * before it writes the status line and body. */
+static void r307_insert_error_filter(request_rec *r)
+{
+    r307_upgrade_response(r);
+}
+
+/* Responses a handler writes (a CGI's "Status: 302", a proxied backend)
+ * get the filter, and only where the policy could act on this method. */
+static void r307_insert_filter(request_rec *r)
+{
+    r307_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                               &redirect307_module);
+
+    if (conf && !r->main && r307_upgrade_applies(&conf->upgrade, r->method)) {
+        ap_add_output_filter_handle(r307_upgrade_filter_handle, NULL, r,
+                                    r->connection);
+    }
+}
+
+/* -------------------------------------------------------------------- */
+/* Filter                                                                */
+
+/* The status is final once the first brigade leaves the handler, so the
+ * filter looks once and leaves the chain. */
+static apr_status_t r307_upgrade_out_filter(ap_filter_t *f,
+                                            apr_bucket_brigade *bb)
+{
+    r307_upgrade_response(f->r);
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
 static void r307_register_hooks(apr_pool_t *p)
 {
     /* After mod_rewrite, before mod_alias, in both phases: a rule of ours
@@ -326,6 +465,15 @@ static void r307_register_hooks(apr_pool_t *p)
                            r307_translate_before, APR_HOOK_MIDDLE);
     ap_hook_fixups(r307_fixups, r307_after, r307_fixups_before,
                    APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(r307_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(r307_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+    /* A resource filter: ahead of every filter that may read the status
+     * (cache, headers, the HTTP/1 and HTTP/2 header filters). */
+    r307_upgrade_filter_handle =
+        ap_register_output_filter("REDIRECT307_UPGRADE",
+                                  r307_upgrade_out_filter, NULL,
+                                  AP_FTYPE_RESOURCE);
 }
 
 AP_DECLARE_MODULE(redirect307) = {

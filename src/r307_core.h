@@ -204,6 +204,53 @@ int r307_url_same(apr_pool_t *p, const char *a, const char *b);
 /* A short tag naming the rule, "file:line 307", for logs and REDIRECT307. */
 const char *r307_rule_tag(apr_pool_t *p, const r307_rule_t *rule);
 
+/* ---------------------------------------------------------------------- */
+/* The upgrade policy: 302 -> 307 and 301 -> 308 for unsafe methods.       */
+
+typedef enum {
+    R307_UPGRADE_UNSET = -1,   /* not set in this scope: inherit          */
+    R307_UPGRADE_OFF = 0,
+    R307_UPGRADE_ON = 1,       /* change the status                       */
+    R307_UPGRADE_LOG = 2       /* only log what On would change           */
+} r307_upgrade_mode_e;
+
+typedef struct r307_upgrade_policy_t {
+    r307_upgrade_mode_e temporary;   /* RedirectUpgrade: 302 -> 307         */
+    r307_upgrade_mode_e permanent;   /* RedirectUpgradePermanent: 301 -> 308 */
+    const apr_array_header_t *methods; /* const char *: the unsafe methods;
+                                      * NULL: all but RFC 9110's safe ones */
+} r307_upgrade_policy_t;
+
+/* What to do with one response. */
+typedef struct r307_upgrade_t {
+    r307_upgrade_mode_e mode;  /* OFF: leave it; ON: change; LOG: log only */
+    int from;                  /* the status as produced (301 or 302)     */
+    int to;                    /* the status it becomes (308 or 307)      */
+} r307_upgrade_t;
+
+/* "Off", "On" or "Log", without regard to case; NULL on success. */
+const char *r307_upgrade_mode_parse(const char *arg,
+                                    r307_upgrade_mode_e *mode);
+
+/* A method name as RedirectUpgradeMethods accepts it: an RFC 9110 token,
+ * without lower-case letters (methods are case-sensitive, and every
+ * registered one is upper-case).  NULL on success. */
+const char *r307_method_check(apr_pool_t *p, const char *method);
+
+/* Whether 'method' counts as unsafe under 'methods' (see the policy). */
+int r307_method_is_unsafe(const apr_array_header_t *methods,
+                          const char *method);
+
+/* Whether the policy can change or log anything for this method at all,
+ * so the glue adds no filter where it could never act. */
+int r307_upgrade_applies(const r307_upgrade_policy_t *policy,
+                         const char *method);
+
+/* The decision for a response with 'status' to a request with 'method'.
+ * 303 and every other status, and the safe methods, are never touched. */
+r307_upgrade_t r307_upgrade_decide(const r307_upgrade_policy_t *policy,
+                                   int status, const char *method);
+
 #ifdef __cplusplus
 }
 #endif
