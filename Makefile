@@ -18,8 +18,8 @@ APXS_LIBEXECDIR = $(shell $(APXS) -q LIBEXECDIR)
 APXS_SYSCONFDIR = $(shell $(APXS) -q SYSCONFDIR)
 
 WARN    = -Wall -Wextra -Werror
-CORE_SRC = src/r307_rule.c src/r307_match.c src/r307_location.c src/r307_upgrade.c
-CORE_HDR = src/r307_core.h
+CORE_SRC = src/r307_rule.c src/r307_match.c src/r307_location.c src/r307_upgrade.c src/r307_map.c src/r307_map_cache.c
+CORE_HDR = src/r307_core.h src/r307_internal.h
 MODULE  = .libs/mod_redirect307.so
 
 UNIT_BIN = tests/unit/test_core

@@ -28,6 +28,8 @@
  * tried in exactly one of the two, so none fires twice.
  */
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpd.h"
@@ -153,13 +155,37 @@ static const char *const r307_location_sections[] = {
     "<Location", "<LocationMatch", NULL
 };
 
+/* The scope of the section being parsed, made on its first rule. */
+static r307_scope_t *r307_cmd_scope(cmd_parms *cmd, r307_dir_conf *conf)
+{
+    if (!conf->scope) {
+        int late = r307_cmd_in_htaccess(cmd)
+                   || r307_cmd_enclosing(cmd, r307_late_sections) != NULL;
+        conf->scope = r307_scope_make(cmd->pool, late);
+        conf->chain = apr_array_make(cmd->pool, 1, sizeof(r307_scope_t *));
+        APR_ARRAY_PUSH(conf->chain, r307_scope_t *) = conf->scope;
+    }
+    return conf->scope;
+}
+
+/* httpd names file and line for httpd.conf errors itself, but only the
+ * file for .htaccess: add the line there. */
+static const char *r307_cmd_error(cmd_parms *cmd, const char *err)
+{
+    if (err && r307_cmd_in_htaccess(cmd) && cmd->directive) {
+        return apr_psprintf(cmd->pool, "line %d: %s",
+                            cmd->directive->line_num, err);
+    }
+    return err;
+}
+
 static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
                                      int argc, char *const argv[])
 {
     const r307_directive_t *what = cmd->info;
     r307_dir_conf *conf = mconfig;
-    int htaccess = r307_cmd_in_htaccess(cmd);
-    int late = htaccess || r307_cmd_enclosing(cmd, r307_late_sections);
+    int late = r307_cmd_in_htaccess(cmd)
+               || r307_cmd_enclosing(cmd, r307_late_sections) != NULL;
     const ap_directive_t *location = NULL;
     const char *file = cmd->directive ? cmd->directive->filename : NULL;
     unsigned line = cmd->directive ? (unsigned)cmd->directive->line_num : 0;
@@ -206,21 +232,85 @@ static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
     if (err) {
         goto failed;
     }
-    if (!conf->scope) {
-        conf->scope = r307_scope_make(cmd->pool, late);
-        conf->chain = apr_array_make(cmd->pool, 1, sizeof(r307_scope_t *));
-        APR_ARRAY_PUSH(conf->chain, r307_scope_t *) = conf->scope;
-    }
-    r307_scope_add(conf->scope, rule);
+    r307_scope_add(r307_cmd_scope(cmd, conf), rule);
     return NULL;
 
 failed:
-    /* httpd names file and line for httpd.conf errors itself, but only the
-     * file for .htaccess: add the line there. */
-    if (htaccess) {
-        return apr_psprintf(cmd->pool, "line %u: %s", line, err);
+    return r307_cmd_error(cmd, err);
+}
+
+/* The map file a .htaccess names: relative to the .htaccess's directory and
+ * inside it, so one tenant cannot read another's files through a map. */
+static const char *r307_htaccess_map_path(cmd_parms *cmd, const char *arg,
+                                          const char **path)
+{
+    char real_dir[PATH_MAX];
+    char real_map[PATH_MAX];
+    const char *seg;
+    apr_size_t dlen;
+
+    if (arg[0] == '/') {
+        return "in .htaccess the map file is named relative to the "
+               ".htaccess's directory, not by an absolute path";
     }
-    return err;
+    for (seg = arg; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1
+                                                : NULL) {
+        if (strncmp(seg, "..", 2) == 0 && (seg[2] == '/' || !seg[2])) {
+            return "in .htaccess the map file must lie inside the "
+                   ".htaccess's directory: no '..'";
+        }
+    }
+    if (!realpath(cmd->path, real_dir)) {
+        return apr_psprintf(cmd->pool, "cannot resolve directory '%s'",
+                            cmd->path);
+    }
+    *path = apr_pstrcat(cmd->pool, real_dir, "/", arg, NULL);
+    if (!realpath(*path, real_map)) {
+        return apr_psprintf(cmd->pool, "cannot open map file '%s'", *path);
+    }
+    dlen = strlen(real_dir);
+    if (strncmp(real_map, real_dir, dlen) != 0 || real_map[dlen] != '/') {
+        return apr_psprintf(cmd->pool, "map file '%s' leads outside the "
+                            ".htaccess's directory (to '%s')", arg,
+                            real_map);
+    }
+    *path = apr_pstrdup(cmd->pool, real_map);
+    return NULL;
+}
+
+/* Maps named in .htaccess files, parsed once per child process. */
+static r307_map_cache_t *r307_map_cache;
+
+static const char *r307_cmd_map(cmd_parms *cmd, void *mconfig,
+                                const char *arg)
+{
+    const r307_directive_t *what = cmd->info;
+    r307_dir_conf *conf = mconfig;
+    const r307_map_t *map;
+    const char *path;
+    const char *err;
+    int reused;
+
+    if (!r307_cmd_in_htaccess(cmd)) {
+        /* Parsed once, at (re)start, like the rest of httpd.conf. */
+        path = ap_server_root_relative(cmd->pool, arg);
+        err = path ? r307_map_read(cmd->pool, (r307_map_t **)&map, path,
+                                   what->status)
+                   : apr_psprintf(cmd->pool, "invalid map path '%s'", arg);
+    }
+    else if (!(err = r307_htaccess_map_path(cmd, arg, &path))) {
+        err = r307_map_cache
+                  ? r307_map_cache_get(r307_map_cache, path, what->status,
+                                       cmd->pool, &map, &reused)
+                  : r307_map_read(cmd->pool, (r307_map_t **)&map, path,
+                                  what->status);
+    }
+    if (err) {
+        return r307_cmd_error(cmd, apr_psprintf(cmd->pool, "%s: %s",
+                                                cmd->cmd->name, err));
+    }
+    r307_scope_add_map(r307_cmd_scope(cmd, conf), map);
+    return NULL;
 }
 
 /* RedirectUpgrade and RedirectUpgradePermanent: cmd->info is the offset
@@ -273,6 +363,14 @@ static const command_rec r307_cmds[] = {
                       (void *)&r307_directive_redirect308match, OR_FILEINFO,
                       "regex URL, $0..$9 in URL: answer "
                       "308 Permanent Redirect"),
+    AP_INIT_TAKE1("Redirect307Map", r307_cmd_map,
+                  (void *)&r307_directive_redirect307, OR_FILEINFO,
+                  "a file of 'URL-path URL [307|308]' lines, matched "
+                  "exactly: answer 307 Temporary Redirect"),
+    AP_INIT_TAKE1("Redirect308Map", r307_cmd_map,
+                  (void *)&r307_directive_redirect308, OR_FILEINFO,
+                  "a file of 'URL-path URL [307|308]' lines, matched "
+                  "exactly: answer 308 Permanent Redirect"),
     AP_INIT_TAKE1("RedirectUpgrade", r307_cmd_upgrade,
                   (void *)APR_OFFSETOF(r307_dir_conf, upgrade.temporary),
                   OR_FILEINFO,
@@ -358,6 +456,15 @@ static int r307_answer(request_rec *r, int late)
         return m.rule->status;
     }
     return DECLINED;
+}
+
+static void r307_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    r307_map_cache = r307_map_cache_make(pchild, R307_MAP_CACHE_MAX_BYTES);
+    if (!r307_map_cache) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "cannot create the map "
+                     "cache; maps in .htaccess are parsed per request");
+    }
 }
 
 static int r307_translate_name(request_rec *r)
@@ -465,6 +572,7 @@ static void r307_register_hooks(apr_pool_t *p)
                            r307_translate_before, APR_HOOK_MIDDLE);
     ap_hook_fixups(r307_fixups, r307_after, r307_fixups_before,
                    APR_HOOK_MIDDLE);
+    ap_hook_child_init(r307_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(r307_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(r307_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);

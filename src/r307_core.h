@@ -64,7 +64,8 @@ typedef struct r307_logger_t {
 typedef enum {
     R307_KIND_PREFIX = 0, /* URL-path prefix at a segment boundary        */
     R307_KIND_REGEX  = 1, /* PCRE matched against the URL-path            */
-    R307_KIND_WHOLE  = 2  /* one-argument form: every request of the scope */
+    R307_KIND_WHOLE  = 2, /* one-argument form: every request of the scope */
+    R307_KIND_EXACT  = 3  /* a map entry: the URL-path exactly            */
 } r307_kind_e;
 
 /* One piece of a target template: literal text (already escaped) or a
@@ -115,8 +116,37 @@ typedef struct r307_scope_t {
     apr_hash_t *prefix_index;    /* key -> first r307_rule_t * with that key */
     apr_array_header_t *regexes; /* r307_rule_t * of REGEX/WHOLE rules, in
                                   * written order                           */
+    apr_array_header_t *maps;    /* r307_scope_map_t, in written order      */
+    unsigned next_seq;           /* position the next rule or map takes     */
     int late;                    /* answered at fixups, not translate_name  */
 } r307_scope_t;
+
+/* One line of a map: everything needed to answer it, and no more, since a
+ * map may hold a million of them. */
+typedef struct r307_map_entry_t {
+    const char *target;          /* escaped as r307_target_t.escaped        */
+    apr_uint32_t line;
+    apr_uint32_t path_end;       /* where the target's path ends            */
+    apr_uint16_t status;         /* 307 or 308                              */
+    apr_byte_t absolute;
+    apr_byte_t has_query;
+} r307_map_entry_t;
+
+/* A Redirect307Map / Redirect308Map file: exact URL-paths, decoded and with
+ * runs of '/' collapsed, to their entries. */
+typedef struct r307_map_t {
+    const char *file;
+    apr_hash_t *entries;         /* key -> r307_map_entry_t *               */
+    apr_size_t count;
+    apr_size_t bytes;            /* memory the entries take, approximately  */
+} r307_map_t;
+
+/* A map's place among the rules of one scope.  A map may be shared by
+ * several scopes (a cached .htaccess map), so its position lives here. */
+typedef struct r307_scope_map_t {
+    const r307_map_t *map;
+    unsigned seq;
+} r307_scope_map_t;
 
 /* The outcome of a successful match. */
 typedef struct r307_match_t {
@@ -152,6 +182,28 @@ const char *r307_rule_parse(apr_pool_t *p, r307_rule_t **rule,
 /* Scopes. */
 r307_scope_t *r307_scope_make(apr_pool_t *p, int late);
 void r307_scope_add(r307_scope_t *scope, r307_rule_t *rule);
+/* A map takes one place in the scope's written order, where its directive
+ * stands; its entries never collide with each other (duplicates are
+ * refused when it is parsed). */
+void r307_scope_add_map(r307_scope_t *scope, const r307_map_t *map);
+
+/*
+ * Parse the text of a map file: one rule a line, "URL-path URL [307|308]",
+ * blank lines and lines starting with '#' ignored.  'status' is the
+ * directive's, which a third field overrides.  URL-paths are decoded (%XX)
+ * and their '/' runs collapsed, as they will be compared with r->uri;
+ * targets are checked as any rule's.  Returns NULL, or a message naming
+ * 'file' and the line: a line with one field or more than three, a bad
+ * status, a URL-path not starting with '/', a bad target, a target equal to
+ * its own URL-path, a URL-path listed twice.
+ */
+const char *r307_map_parse(apr_pool_t *p, r307_map_t **map,
+                           const char *file, const char *text,
+                           apr_size_t len, int status);
+
+/* Read and parse the map file at 'path' (see r307_map_parse). */
+const char *r307_map_read(apr_pool_t *p, r307_map_t **map, const char *path,
+                          int status);
 
 /*
  * Find the first rule of 'scope', in written order, that matches 'path' (a
@@ -250,6 +302,33 @@ int r307_upgrade_applies(const r307_upgrade_policy_t *policy,
  * 303 and every other status, and the safe methods, are never touched. */
 r307_upgrade_t r307_upgrade_decide(const r307_upgrade_policy_t *policy,
                                    int status, const char *method);
+
+/* ---------------------------------------------------------------------- */
+/* The per-process cache of maps named in .htaccess files.                 */
+
+/* .htaccess files are parsed for every request; a map they name is parsed
+ * once per process instead, and reused while the file keeps its identity
+ * (device, inode, size, modification time).  Thread-safe. */
+typedef struct r307_map_cache_t r307_map_cache_t;
+
+/* Map memory a cache keeps at most; unused maps are dropped, least recently
+ * used first, beyond it.  A single map larger than this is parsed for each
+ * request that names it. */
+#define R307_MAP_CACHE_MAX_BYTES ((apr_size_t)256 * 1024 * 1024)
+
+r307_map_cache_t *r307_map_cache_make(apr_pool_t *p, apr_size_t max_bytes);
+
+/* The map at 'path' (its default status 'status'), parsed or from the
+ * cache.  It stays valid until 'user' is cleared or destroyed.  '*reused'
+ * tells whether it came from the cache.  NULL or an error message (in
+ * 'user'). */
+const char *r307_map_cache_get(r307_map_cache_t *cache, const char *path,
+                               int status, apr_pool_t *user,
+                               const r307_map_t **map, int *reused);
+
+/* Maps held and the memory they take, for logs and tests. */
+void r307_map_cache_stats(r307_map_cache_t *cache, apr_size_t *maps,
+                          apr_size_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -121,6 +121,16 @@ const char *r307_location_build(apr_pool_t *p, const r307_match_t *m,
     int want_query = !t->has_query && args && *args;
     int i;
 
+    if (rule->kind == R307_KIND_EXACT) {
+        /* A map entry: no captures, no remainder, only the query. */
+        r307_buf_add(&out, t->escaped, t->path_end);
+        if (want_query) {
+            r307_buf_add_query(&out, args);
+        }
+        r307_buf_add(&out, t->escaped + t->path_end,
+                     strlen(t->escaped + t->path_end));
+        return out.data;
+    }
     if (rule->kind == R307_KIND_PREFIX) {
         rest = m->subject + m->consumed;
         rest = r307_escape_path(p, rest, strlen(rest));

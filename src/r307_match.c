@@ -97,13 +97,22 @@ r307_scope_t *r307_scope_make(apr_pool_t *p, int late)
     scope->rules = apr_array_make(p, 4, sizeof(r307_rule_t *));
     scope->prefix_index = apr_hash_make(p);
     scope->regexes = apr_array_make(p, 2, sizeof(r307_rule_t *));
+    scope->maps = apr_array_make(p, 1, sizeof(r307_scope_map_t));
     scope->late = late;
     return scope;
 }
 
+void r307_scope_add_map(r307_scope_t *scope, const r307_map_t *map)
+{
+    r307_scope_map_t *at = apr_array_push(scope->maps);
+
+    at->map = map;
+    at->seq = scope->next_seq++;
+}
+
 void r307_scope_add(r307_scope_t *scope, r307_rule_t *rule)
 {
-    rule->seq = (unsigned)scope->rules->nelts;
+    rule->seq = scope->next_seq++;
     APR_ARRAY_PUSH(scope->rules, r307_rule_t *) = rule;
     if (rule->kind == R307_KIND_PREFIX) {
         /* Only the earliest rule of a key can ever win. */
@@ -149,6 +158,46 @@ static const r307_rule_t *r307_prefix_lookup(const r307_scope_t *scope,
     return best;
 }
 
+/* The earliest map of the scope that lists 'path' (already collapsed), as
+ * a rule made for this request; NULL if none does or 'bound' comes first. */
+static r307_rule_t *r307_map_lookup(const r307_scope_t *scope,
+                                    const char *path, unsigned bound,
+                                    apr_pool_t *p)
+{
+    apr_size_t len = strlen(path);
+    int i;
+
+    for (i = 0; i < scope->maps->nelts; i++) {
+        const r307_scope_map_t *at = &APR_ARRAY_IDX(scope->maps, i,
+                                                    r307_scope_map_t);
+        const r307_map_entry_t *e;
+        r307_rule_t *rule;
+
+        if (at->seq >= bound) {
+            break;
+        }
+        e = apr_hash_get(at->map->entries, path, len);
+        if (!e) {
+            continue;
+        }
+        rule = apr_pcalloc(p, sizeof(*rule));
+        rule->kind = R307_KIND_EXACT;
+        rule->status = e->status;
+        rule->pattern = path;
+        rule->file = at->map->file;
+        rule->line = e->line;
+        rule->seq = at->seq;
+        rule->target.text = e->target;
+        rule->target.escaped = e->target;
+        rule->target.absolute = e->absolute;
+        rule->target.path_end = e->path_end;
+        rule->target.has_query = e->has_query;
+        rule->target.max_ref = -1;
+        return rule;
+    }
+    return NULL;
+}
+
 static void *r307_pcre2_alloc(PCRE2_SIZE size, void *pool)
 {
     return apr_palloc(pool, size);
@@ -189,22 +238,30 @@ int r307_scope_match(const r307_scope_t *scope, const char *path,
                      apr_pool_t *p, r307_match_t *m,
                      const r307_logger_t *log)
 {
-    const r307_rule_t *prefix = NULL;
+    const r307_rule_t *indexed = NULL;
     const char *collapsed = NULL;
     pcre2_general_context *gctx = NULL;
     pcre2_match_data *md = NULL;
     int i;
 
     memset(m, 0, sizeof(*m));
-    if (apr_hash_count(scope->prefix_index) > 0) {
+    if (apr_hash_count(scope->prefix_index) > 0 || scope->maps->nelts > 0) {
+        const r307_rule_t *exact;
+
         collapsed = r307_path_collapse(p, path);
-        prefix = r307_prefix_lookup(scope, collapsed);
+        indexed = r307_prefix_lookup(scope, collapsed);
+        exact = r307_map_lookup(scope, collapsed,
+                                indexed ? indexed->seq : UINT_MAX, p);
+        if (exact) {
+            indexed = exact;
+        }
     }
 
+    /* Only regex rules written before the indexed hit can still win. */
     for (i = 0; i < scope->regexes->nelts; i++) {
         const r307_rule_t *rule = APR_ARRAY_IDX(scope->regexes, i,
                                                 const r307_rule_t *);
-        if (prefix && rule->seq > prefix->seq) {
+        if (indexed && rule->seq > indexed->seq) {
             break;
         }
         if (rule->kind == R307_KIND_REGEX && !md) {
@@ -225,19 +282,24 @@ int r307_scope_match(const r307_scope_t *scope, const char *path,
                   "match %s", rule->file, rule->line, rule->pattern, path);
     }
 
-    if (prefix) {
-        m->rule = prefix;
+    if (indexed) {
+        m->rule = indexed;
         m->subject = collapsed;
-        m->consumed = prefix->key_len;
-        r307_logf(log, R307_LOG_TRACE1, p, "%s:%u: URL-path '%s' matches %s",
-                  prefix->file, prefix->line, prefix->pattern, path);
+        m->consumed = indexed->kind == R307_KIND_PREFIX ? indexed->key_len
+                                                        : strlen(collapsed);
+        r307_logf(log, R307_LOG_TRACE1, p, "%s:%u: %s '%s' matches %s",
+                  indexed->file, indexed->line,
+                  indexed->kind == R307_KIND_PREFIX ? "URL-path" : "map entry",
+                  indexed->kind == R307_KIND_PREFIX ? indexed->pattern
+                                                    : collapsed, path);
         return 1;
     }
-    r307_logf(log, R307_LOG_TRACE3, p, "no rule of %d matches %s (%u "
-              "URL-path prefix%s indexed, %d regex%s tried)",
-              scope->rules->nelts, path,
+    r307_logf(log, R307_LOG_TRACE3, p, "no rule of %u matches %s (%u "
+              "URL-path prefix%s indexed, %d map%s probed, %d regex%s tried)",
+              scope->next_seq, path,
               apr_hash_count(scope->prefix_index),
               apr_hash_count(scope->prefix_index) == 1 ? "" : "es",
+              scope->maps->nelts, scope->maps->nelts == 1 ? "" : "s",
               scope->regexes->nelts, scope->regexes->nelts == 1 ? "" : "es");
     return 0;
 }

@@ -22,7 +22,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 
-#include "r307_core.h"
+#include "r307_internal.h"
 
 static const char *r307_status_directive(r307_kind_e kind, int status)
 {
@@ -64,14 +64,15 @@ char *r307_escape_uri_text(apr_pool_t *p, const char *s, apr_size_t len)
 
 /* Decode %XX escapes, so a target path can be compared with a decoded
  * URL-path such as r->uri. Invalid escapes are kept as written. */
-static char *r307_unescape(apr_pool_t *p, const char *s, apr_size_t len)
+char *r307_unescape(apr_pool_t *p, const char *s, apr_size_t len)
 {
     char *out = apr_palloc(p, len + 1);
     char *o = out;
     apr_size_t i;
 
     for (i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && apr_isxdigit(s[i + 1]) && apr_isxdigit(s[i + 2])) {
+        if (s[i] == '%' && i + 2 < len && apr_isxdigit(s[i + 1])
+            && apr_isxdigit(s[i + 2])) {
             char h[3] = { s[i + 1], s[i + 2], '\0' };
             *o++ = (char)strtol(h, NULL, 16);
             i += 2;
@@ -87,7 +88,7 @@ static char *r307_unescape(apr_pool_t *p, const char *s, apr_size_t len)
 /* Remove "." and ".." segments the way a client resolves a Location
  * (RFC 3986 5.2.4) and httpd the request path, so "/x/../a" is seen to be
  * "/a". */
-static char *r307_resolve_dots(apr_pool_t *p, const char *path)
+char *r307_resolve_dots(apr_pool_t *p, const char *path)
 {
     char *out = apr_palloc(p, strlen(path) + 2);
     apr_size_t n = 0;
@@ -206,9 +207,9 @@ static void r307_target_template(apr_pool_t *p, r307_target_t *t,
     t->has_refs = t->max_ref >= 0;
 }
 
-static const char *r307_target_parse(apr_pool_t *p, r307_target_t *t,
-                                     r307_kind_e kind, const char *name,
-                                     const char *text)
+const char *r307_target_parse(apr_pool_t *p, r307_target_t *t,
+                              r307_kind_e kind, const char *name,
+                              const char *text)
 {
     const char *c;
     const char *spelled = text;
