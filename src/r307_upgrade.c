@@ -54,9 +54,22 @@ static int r307_is_tchar(unsigned char c)
     return apr_isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
+static int r307_method_is_safe(const char *method)
+{
+    int i;
+
+    for (i = 0; r307_safe_methods[i]; i++) {
+        if (strcmp(method, r307_safe_methods[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *r307_method_check(apr_pool_t *p, const char *method)
 {
     const char *c;
+    int lower = 0;
 
     if (!*method) {
         return "an empty method name";
@@ -66,16 +79,22 @@ const char *r307_method_check(apr_pool_t *p, const char *method)
             return apr_psprintf(p, "'%s' is not a method name (RFC 9110 "
                                 "token)", method);
         }
-        if (apr_islower(*c)) {
-            char *upper = apr_pstrdup(p, method);
-            char *u;
-            for (u = upper; *u; u++) {
-                *u = (char)apr_toupper(*u);
-            }
-            return apr_psprintf(p, "'%s': methods are case-sensitive and "
-                                "written in upper case; did you mean '%s'?",
-                                method, upper);
+        lower |= apr_islower(*c);
+    }
+    if (lower) {
+        char *upper = apr_pstrdup(p, method);
+        char *u;
+        for (u = upper; *u; u++) {
+            *u = (char)apr_toupper(*u);
         }
+        return apr_psprintf(p, "'%s': methods are case-sensitive and written "
+                            "in upper case; did you mean '%s'?", method,
+                            upper);
+    }
+    if (r307_method_is_safe(method)) {
+        return apr_psprintf(p, "%s is a safe method (RFC 9110 9.2.1): "
+                            "clients follow any redirect of it the same way, "
+                            "and it is never upgraded", method);
     }
     return NULL;
 }
@@ -85,12 +104,10 @@ int r307_method_is_unsafe(const apr_array_header_t *methods,
 {
     int i;
 
+    if (r307_method_is_safe(method)) {
+        return 0;
+    }
     if (!methods) {
-        for (i = 0; r307_safe_methods[i]; i++) {
-            if (strcmp(method, r307_safe_methods[i]) == 0) {
-                return 0;
-            }
-        }
         return 1;
     }
     for (i = 0; i < methods->nelts; i++) {

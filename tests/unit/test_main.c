@@ -40,6 +40,9 @@ int main(void)
     failed += _cmocka_run_group_tests("escape_urlsame_tag", r307_escape_tests,
                                       r307_escape_tests_n, r307_group_setup,
                                       r307_group_teardown);
+    failed += _cmocka_run_group_tests("upgrade_policy", r307_upgrade_tests,
+                                      r307_upgrade_tests_n, r307_group_setup,
+                                      r307_group_teardown);
 
     if (failed) {
         fprintf(stderr, "test_core: %d test(s) FAILED\n", failed);

@@ -76,6 +76,9 @@ static int ref_matches(order_ctx *c, int spec, const char *path)
         return rc >= 0;
     case R307_KIND_WHOLE:
         return 1;
+    case R307_KIND_EXACT:
+        /* map entries: never among these specs */
+        break;
     }
     return 0;
 }

@@ -110,6 +110,8 @@ extern const struct CMUnitTest r307_location_tests[];
 extern const size_t r307_location_tests_n;
 extern const struct CMUnitTest r307_escape_tests[];
 extern const size_t r307_escape_tests_n;
+extern const struct CMUnitTest r307_upgrade_tests[];
+extern const size_t r307_upgrade_tests_n;
 
 #define R307_NELTS(a) (sizeof(a) / sizeof((a)[0]))
 
