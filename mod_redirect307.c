@@ -431,8 +431,14 @@ static int r307_answer(request_rec *r, int late)
     for (i = 0; i < conf->chain->nelts; i++) {
         const r307_scope_t *scope = APR_ARRAY_IDX(conf->chain, i,
                                                   const r307_scope_t *);
-        if (scope->late != late
-            || !r307_scope_match(scope, r->uri, r->pool, &m, &log)) {
+        if (scope->late != late) {
+            continue;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "%s: trying the %u "
+                      "rule%s of the section starting at %s on %s",
+                      late ? "fixups" : "translate_name", scope->next_seq,
+                      scope->next_seq == 1 ? "" : "s", scope->origin, r->uri);
+        if (!r307_scope_match(scope, r->uri, r->pool, &m, &log)) {
             continue;
         }
         location = r307_location_build(r->pool, &m, r->args);

@@ -119,6 +119,7 @@ typedef struct r307_scope_t {
     apr_array_header_t *maps;    /* r307_scope_map_t, in written order      */
     unsigned next_seq;           /* position the next rule or map takes     */
     int late;                    /* answered at fixups, not translate_name  */
+    const char *origin;          /* "file:line" of its first rule, for logs */
 } r307_scope_t;
 
 /* One line of a map: everything needed to answer it, and no more, since a

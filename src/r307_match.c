@@ -108,12 +108,19 @@ void r307_scope_add_map(r307_scope_t *scope, const r307_map_t *map)
 
     at->map = map;
     at->seq = scope->next_seq++;
+    if (!scope->origin) {
+        scope->origin = apr_pstrdup(scope->pool, map->file);
+    }
 }
 
 void r307_scope_add(r307_scope_t *scope, r307_rule_t *rule)
 {
     rule->seq = scope->next_seq++;
     APR_ARRAY_PUSH(scope->rules, r307_rule_t *) = rule;
+    if (!scope->origin) {
+        scope->origin = apr_psprintf(scope->pool, "%s:%u", rule->file,
+                                     rule->line);
+    }
     if (rule->kind == R307_KIND_PREFIX) {
         /* Only the earliest rule of a key can ever win. */
         if (!apr_hash_get(scope->prefix_index, rule->key, rule->key_len)) {
