@@ -4,6 +4,9 @@
 #   make install    install the module and Debian's redirect307.load/.conf
 #   make run        private demo httpd on 127.0.0.1:$(PORT), foreground
 #   make test       unit tests, then integration tests against real apache2
+#   make bench      wrk against ours, mod_alias, mod_rewrite (and nginx if
+#                   installed) on loopback; writes bench/RESULTS.md.  About
+#                   15 minutes on an idle machine; QUICK=1 takes about 2.
 #
 # `make run` and `make test` first install missing Debian packages (as root
 # with apt-get), or print the exact apt-get command to run.
@@ -25,7 +28,7 @@ MODULE  = .libs/mod_redirect307.so
 UNIT_BIN = tests/unit/test_core
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all build install deps run test unit integration clean
+.PHONY: all build install deps run test unit integration bench clean
 
 all: build
 
@@ -70,6 +73,13 @@ unit: $(UNIT_BIN)
 integration: build
 	R307_MODULE=$(CURDIR)/$(MODULE) APACHE2=$(APACHE2) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+# Not part of `make test`: figures are only worth what the idle machine
+# they were measured on is.
+bench: build
+	@command -v wrk >/dev/null || sh scripts/ensure-deps.sh wrk
+	$(PYTHON) bench/run.py --module $(CURDIR)/$(MODULE) $(if $(QUICK),--quick) \
+	    $(BENCH_ARGS)
 
 clean:
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo \

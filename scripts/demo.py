@@ -27,7 +27,7 @@ import r307httpd  # noqa: E402
 
 DEMO_CONF = os.path.join(TOP, "conf", "demo.conf")
 
-# Used only while conf/demo.conf does not exist: the issue's example, with
+# Used only while conf/demo.conf does not exist: the README's example, with
 # the targets moved onto this server's echo CGI.
 FALLBACK_RULES = r"""
 Redirect307      /submit-payment  /cgi-bin/echo/temporary-gateway

@@ -4,7 +4,10 @@
 # command to run is printed and the script fails, so nothing half-works.
 set -eu
 
+# With arguments: those packages instead (the extra tools of `make bench`,
+# `make fuzz`, ...); without: what `make run` and `make test` need.
 PACKAGES="apache2 apache2-dev libpcre2-dev pkg-config libcmocka-dev python3-pytest python3-requests curl"
+[ $# -gt 0 ] && PACKAGES="$*"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -4,7 +4,7 @@
  */
 
 /*
- * test_upgrade.c -- the upgrade policy of the pure core (issue 3):
+ * test_upgrade.c -- the upgrade policy of the pure core:
  * r307_upgrade_mode_parse, r307_method_check, r307_method_is_unsafe,
  * r307_upgrade_applies and r307_upgrade_decide.
  *
