@@ -3,7 +3,9 @@
 #   make            build mod_redirect307.so with apxs
 #   make install    install the module and Debian's redirect307.load/.conf
 #   make run        private demo httpd on 127.0.0.1:$(PORT), foreground
-#   make test       unit tests, then integration tests against real apache2
+#   make test       unit tests, integration tests against real apache2, and
+#                   (as root) the Debian package installed and removed again
+#   make deb        dist/libapache2-mod-redirect307_<version>_<arch>.deb
 #   make bench      wrk against ours, mod_alias, mod_rewrite (and nginx if
 #                   installed) on loopback; writes bench/RESULTS.md.  About
 #                   15 minutes on an idle machine; QUICK=1 takes about 2.
@@ -28,7 +30,7 @@ MODULE  = .libs/mod_redirect307.so
 UNIT_BIN = tests/unit/test_core
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all build install deps run test unit integration bench clean
+.PHONY: all build install deps run test unit integration test-deb deb bench clean
 
 all: build
 
@@ -61,6 +63,7 @@ test: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory test-deb
 
 $(UNIT_BIN): $(UNIT_SRC) $(CORE_SRC) $(CORE_HDR)
 	$(CC) $(WARN) -g -O1 -Isrc $$(pkg-config --cflags apr-1 libpcre2-8) \
@@ -74,6 +77,14 @@ integration: build
 	R307_MODULE=$(CURDIR)/$(MODULE) APACHE2=$(APACHE2) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
+deb: deps
+	@sh scripts/build-deb.sh
+
+# Installs the package on this machine and removes it again (root only;
+# skipped otherwise); the system apache2 service is never started.
+test-deb:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/package
+
 # Not part of `make test`: figures are only worth what the idle machine
 # they were measured on is.
 bench: build
@@ -83,4 +94,5 @@ bench: build
 
 clean:
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo \
-	    src/*.o $(UNIT_BIN) tests/integration/__pycache__
+	    src/*.o $(UNIT_BIN) tests/integration/__pycache__ \
+	    tests/package/__pycache__ dist

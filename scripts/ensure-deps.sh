@@ -6,7 +6,7 @@ set -eu
 
 # With arguments: those packages instead (the extra tools of `make bench`,
 # `make fuzz`, ...); without: what `make run` and `make test` need.
-PACKAGES="apache2 apache2-dev libpcre2-dev pkg-config libcmocka-dev python3-pytest python3-requests curl"
+PACKAGES="apache2 apache2-dev libpcre2-dev pkg-config libcmocka-dev python3-pytest python3-requests curl debhelper dpkg-dev build-essential lintian"
 [ $# -gt 0 ] && PACKAGES="$*"
 
 missing=""
