@@ -323,7 +323,8 @@ static const char *r307_cmd_upgrade(cmd_parms *cmd, void *mconfig,
     const char *err = r307_upgrade_mode_parse(arg, mode);
 
     if (err) {
-        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, err);
+        return r307_cmd_error(cmd, apr_psprintf(cmd->pool, "%s %s: %s",
+                                                cmd->cmd->name, arg, err));
     }
     return NULL;
 }
@@ -335,7 +336,8 @@ static const char *r307_cmd_upgrade_methods(cmd_parms *cmd, void *mconfig,
     const char *err = r307_method_check(cmd->pool, method);
 
     if (err) {
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+        return r307_cmd_error(cmd, apr_psprintf(cmd->pool, "%s: %s",
+                                                cmd->cmd->name, err));
     }
     /* The list written in a scope replaces the inherited one as a whole. */
     if (!conf->methods) {

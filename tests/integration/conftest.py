@@ -28,13 +28,22 @@ def _module_path():
     return path
 
 
-def start_server(conf="", files=None, loglevel="warn", load_module=True):
-    """Create, populate and start a server; the caller must cleanup()."""
+def start_server(conf="", files=None, loglevel="warn", load_module=True,
+                 cgi=None, extra_modules=()):
+    """Create, populate and start a server; the caller must cleanup().
+
+    cgi: {name: script text} written executable into cgi-bin/ (placeholders
+    such as @HOSTPORT@ substituted); extra_modules: short names from
+    r307httpd.OPTIONAL_MODULES ("proxy", "proxy_http", "http2")."""
     srv = r307httpd.R307Httpd(module=_module_path() if load_module else None,
-                              loglevel=loglevel, load_module=load_module)
+                              loglevel=loglevel, load_module=load_module,
+                              extra_modules=extra_modules)
     try:
         for rel, content in (files or {}).items():
             srv.write_file(rel, content)
+        for rel, content in (cgi or {}).items():
+            srv.write_file(os.path.join("cgi-bin", rel), content, mode=0o755,
+                           base=srv.root)
         srv.start(conf)
     except BaseException:
         srv.cleanup()
@@ -66,12 +75,13 @@ def checker():
     srv.cleanup()
 
 
-def module_server(conf, files=None, loglevel="warn"):
+def module_server(conf, files=None, loglevel="warn", cgi=None, extra_modules=()):
     """Build a module-scoped fixture serving `conf` (a generator fixture)."""
 
     @pytest.fixture(scope="module")
     def _fixture():
-        srv = start_server(conf, files, loglevel)
+        srv = start_server(conf, files, loglevel, cgi=cgi,
+                           extra_modules=extra_modules)
         try:
             yield srv
         finally:

@@ -62,6 +62,14 @@ WANTED_MODULES = [
     ("setenvif_module", "mod_setenvif.so"),
 ]
 
+# Loaded only by servers that ask for them (R307Httpd(extra_modules=...)),
+# by short name: "proxy", "proxy_http", "http2".
+OPTIONAL_MODULES = {
+    "proxy": ("proxy_module", "mod_proxy.so"),
+    "proxy_http": ("proxy_http_module", "mod_proxy_http.so"),
+    "http2": ("http2_module", "mod_http2.so"),
+}
+
 ECHO_CGI = r'''#!/usr/bin/python3
 # Echo CGI for the mod_redirect307 tests: reports what arrived, as JSON.
 import json, os, sys
@@ -199,9 +207,10 @@ class R307Httpd:
     """A private httpd with its own ServerRoot under /tmp."""
 
     def __init__(self, module=None, loglevel="warn", port=None,
-                 load_module=True, keep=None):
+                 load_module=True, keep=None, extra_modules=()):
         self.module = module if module is not None else os.environ.get("R307_MODULE")
         self.load_module = load_module
+        self.extra_modules = list(extra_modules)
         self.loglevel = loglevel
         self.port = port or free_port()
         self.keep = keep if keep is not None else bool(os.environ.get("R307_KEEP"))
@@ -279,6 +288,12 @@ class R307Httpd:
             path = os.path.join(MODULE_DIR, so)
             if os.path.exists(path):
                 lines.append('LoadModule %s "%s"' % (name, path))
+        for short in self.extra_modules:
+            name, so = OPTIONAL_MODULES[short]
+            path = os.path.join(MODULE_DIR, so)
+            if not os.path.exists(path):
+                raise HttpdError("module %s is not installed (%s)" % (short, path))
+            lines.append('LoadModule %s "%s"' % (name, path))
         if self.load_module:
             if not self.module:
                 raise HttpdError("R307_MODULE is not set (path of mod_redirect307.so)")
