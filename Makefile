@@ -30,7 +30,7 @@ MODULE  = .libs/mod_redirect307.so
 UNIT_BIN = tests/unit/test_core
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all build install deps run test unit integration test-deb deb bench clean
+.PHONY: all build install deps run test unit integration browser-test test-deb deb bench clean
 
 all: build
 
@@ -63,6 +63,7 @@ test: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory browser-test
 	@$(MAKE) --no-print-directory test-deb
 
 $(UNIT_BIN): $(UNIT_SRC) $(CORE_SRC) $(CORE_HDR)
@@ -76,6 +77,16 @@ unit: $(UNIT_BIN)
 integration: build
 	R307_MODULE=$(CURDIR)/$(MODULE) APACHE2=$(APACHE2) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+# The demo page in headless Chromium (Debian's chromium driven by
+# playwright-core from npm). node/npm are looked for as commands: a
+# NodeSource nodejs brings its own npm, which Debian's npm package would
+# conflict with.
+browser-test: build
+	@command -v node >/dev/null && command -v npm >/dev/null \
+	    || sh scripts/ensure-deps.sh nodejs npm
+	@[ -x /usr/bin/chromium ] || sh scripts/ensure-deps.sh chromium
+	R307_MODULE=$(CURDIR)/$(MODULE) sh tests/browser/run.sh
 
 deb: deps
 	@sh scripts/build-deb.sh
@@ -95,4 +106,4 @@ bench: build
 clean:
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo \
 	    src/*.o $(UNIT_BIN) tests/integration/__pycache__ \
-	    tests/package/__pycache__ dist
+	    tests/package/__pycache__ dist tests/browser/out

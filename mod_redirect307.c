@@ -412,6 +412,61 @@ static const char *r307_requested_url(request_rec *r)
     return ap_construct_url(r->pool, path, r);
 }
 
+/* Bytes of an unread request body read and dropped after a redirect, so the
+ * connection can carry the next request; a larger body is not read at all
+ * and the connection is closed after the response instead, so redirecting
+ * a 1 GB upload does not cost reading 1 GB. */
+#define R307_DISCARD_LIMIT ((apr_off_t)1024 * 1024)
+
+/* Decide, before httpd's own ap_discard_request_body() reads the whole
+ * body, whether the connection survives this redirect. */
+static void r307_bound_request_body(request_rec *r)
+{
+    conn_rec *c = r->connection;
+    const char *length = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb;
+    apr_off_t total = 0;
+    int eos = 0;
+
+    /* With "Expect: 100-continue" httpd sends no 100 before a final 3xx,
+     * reads no body and closes the connection itself; HTTP/2 ends a stream,
+     * not the connection. */
+    if (r->main || c->keepalive == AP_CONN_CLOSE || r->expecting_100
+        || r->proto_num >= HTTP_VERSION(2, 0)) {
+        return;
+    }
+    if (!apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        apr_off_t declared = 0;
+        char *end;
+        if (length && (apr_strtoff(&declared, length, &end, 10)
+                           != APR_SUCCESS || declared > R307_DISCARD_LIMIT)) {
+            c->keepalive = AP_CONN_CLOSE;
+        }
+        return;
+    }
+    /* Chunked: the length is known only by reading, so read up to the
+     * limit. */
+    bb = apr_brigade_create(r->pool, c->bucket_alloc);
+    while (!eos && total <= R307_DISCARD_LIMIT) {
+        apr_off_t len = 0;
+        if (ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                           APR_BLOCK_READ, HUGE_STRING_LEN) != APR_SUCCESS
+            || apr_brigade_length(bb, 1, &len) != APR_SUCCESS) {
+            break;
+        }
+        total += len;
+        eos = !APR_BRIGADE_EMPTY(bb)
+              && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        apr_brigade_cleanup(bb);
+    }
+    if (!eos) {
+        c->keepalive = AP_CONN_CLOSE;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "request body: %" APR_OFF_T_FMT
+                  " chunked bytes dropped%s", total,
+                  eos ? "" : "; closing the connection after the redirect");
+}
+
 /* Try the rules of the sections answered in this phase, innermost section
  * first; answer the first match with its redirect. */
 static int r307_answer(request_rec *r, int late)
@@ -461,6 +516,7 @@ static int r307_answer(request_rec *r, int late)
         apr_table_setn(r->headers_out, "Location", location);
         apr_table_setn(r->subprocess_env, "REDIRECT307",
                        r307_rule_tag(r->pool, m.rule));
+        r307_bound_request_body(r);
         return m.rule->status;
     }
     return DECLINED;
@@ -521,6 +577,7 @@ static void r307_upgrade_response(request_rec *r)
                   "upgrading %d to %d for %s %s (Location: %s)", up.from,
                   up.to, r->method, r->unparsed_uri,
                   location ? location : "none");
+    r307_bound_request_body(r);
     r->status = up.to;
     /* Also makes the body httpd generates say "307 Temporary Redirect":
      * ap_send_error_response took its status before this ran, but titles

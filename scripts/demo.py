@@ -4,7 +4,10 @@
 # copy of the License at http://www.apache.org/licenses/LICENSE-2.0
 """
 demo.py -- `make run`: a private httpd on 127.0.0.1 serving conf/demo.conf
-with the freshly built mod_redirect307 and an echo CGI at /cgi-bin/echo.
+with the freshly built mod_redirect307, an echo CGI at /cgi-bin/echo, and
+the browser demo of conf/demo/: a page at / whose form is submitted through
+a 302, a 303, a 307, a 308 and a 302 upgraded by RedirectUpgrade, landing on
+/cgi-bin/landing, which shows the method and body that arrived.
 
     /usr/bin/python3 scripts/demo.py --port 8307 --module /abs/.libs/mod_redirect307.so
 
@@ -26,6 +29,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import r307httpd  # noqa: E402
 
 DEMO_CONF = os.path.join(TOP, "conf", "demo.conf")
+DEMO_SITE = os.path.join(TOP, "conf", "demo")
 
 # Used only while conf/demo.conf does not exist: the README's example, with
 # the targets moved onto this server's echo CGI.
@@ -53,12 +57,54 @@ def port_in_use(port):
     return False
 
 
-def banner(base, source):
+def install_site(srv, site):
+    """Copy the browser demo into the server: *.py files become CGI scripts
+    in cgi-bin/ (without the extension), everything else goes to htdocs/.
+    Returns the names installed."""
+    installed = []
+    if not site or not os.path.isdir(site):
+        return installed
+    for name in sorted(os.listdir(site)):
+        path = os.path.join(site, name)
+        if not os.path.isfile(path) or name.startswith("."):
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        if name.endswith(".py"):
+            target = "cgi-bin/" + name[:-3]
+            srv.write_file(target, data, mode=0o755, base=srv.root)
+            installed.append("/" + target)
+        else:
+            srv.write_file(name, data)
+            installed.append("/" + ("" if name == "index.html" else name))
+    return installed
+
+
+def banner(base, source, site):
     lines = [
         "",
         "mod_redirect307 demo: %s  (rules: %s)" % (base, source),
         "",
-        "Try (the redirect targets are an echo CGI that reports method and body):",
+    ]
+    if site:
+        lines += [
+            "In a browser, open  %s/" % base,
+            "  one form, submitted through a 302, a 303, a 307, a 308 and a 302",
+            "  upgraded to 307 by RedirectUpgrade; each lands on /cgi-bin/landing,",
+            "  which shows the method and the body that arrived.",
+            "",
+            "The same with curl (-L follows the redirect the way browsers do):",
+            "",
+            "  curl -i -L -d 'name=Ada&amount=10' %s/try/302      # arrives as GET, no body" % base,
+            "  curl -i -L -d 'name=Ada&amount=10' %s/try/303      # arrives as GET, no body" % base,
+            "  curl -i -L -d 'name=Ada&amount=10' %s/try/307      # POST with the body" % base,
+            "  curl -i -L -d 'name=Ada&amount=10' %s/try/308      # POST with the body" % base,
+            "  curl -i -L -d 'name=Ada&amount=10' %s/try/upgrade  # 302 upgraded to 307" % base,
+            "  curl -i %s/try/upgrade                             # GET: still a 302" % base,
+            "",
+        ]
+    lines += [
+        "More (the redirect targets are an echo CGI that reports method and body as JSON):",
         "",
         "  # POST through a 307: the method and body arrive at the target",
         "  curl -i -L -d 'amount=10' %s/submit-payment" % base,
@@ -95,6 +141,8 @@ def main(argv=None):
         "R307_MODULE", os.path.join(TOP, ".libs", "mod_redirect307.so")))
     ap.add_argument("--conf", default=DEMO_CONF,
                     help="rules to include (default: conf/demo.conf)")
+    ap.add_argument("--site", default=DEMO_SITE,
+                    help="browser demo files (default: conf/demo); '' for none")
     ap.add_argument("--loglevel", default="warn redirect307:trace1")
     args = ap.parse_args(argv)
 
@@ -133,12 +181,13 @@ def main(argv=None):
             if "@" in text and srv.subst(text) != text:
                 conf_path = srv.write_file("conf/demo.conf", text, base=srv.root)
                 extra = 'Include "%s"\n' % conf_path
+        site = install_site(srv, args.site)
         try:
             srv.start(extra)
         except r307httpd.HttpdError as e:
             print("demo: could not start httpd:\n%s" % e, file=sys.stderr)
             return 1
-        banner("http://%s" % srv.hostport, source)
+        banner("http://%s" % srv.hostport, source, site)
         seen = len(srv.error_log())
         while not stop["now"]:
             if srv.proc is None or srv.proc.poll() is not None:
