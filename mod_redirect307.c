@@ -99,7 +99,8 @@ static void *r307_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     r307_dir_conf *add = addv;
     r307_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->scope = add->scope;
+    /* conf->scope stays NULL: a merged configuration is never parsed
+     * into. */
     if (!base->chain) {
         conf->chain = add->chain;
     }
@@ -155,13 +156,19 @@ static const char *const r307_location_sections[] = {
     "<Location", "<LocationMatch", NULL
 };
 
+/* Whether the section being parsed is merged only after translate_name:
+ * .htaccess, and anything inside <Directory>, <Files> or <Proxy>. */
+static int r307_cmd_is_late(cmd_parms *cmd)
+{
+    return r307_cmd_in_htaccess(cmd)
+           || r307_cmd_enclosing(cmd, r307_late_sections) != NULL;
+}
+
 /* The scope of the section being parsed, made on its first rule. */
 static r307_scope_t *r307_cmd_scope(cmd_parms *cmd, r307_dir_conf *conf)
 {
     if (!conf->scope) {
-        int late = r307_cmd_in_htaccess(cmd)
-                   || r307_cmd_enclosing(cmd, r307_late_sections) != NULL;
-        conf->scope = r307_scope_make(cmd->pool, late);
+        conf->scope = r307_scope_make(cmd->pool, r307_cmd_is_late(cmd));
         conf->chain = apr_array_make(cmd->pool, 1, sizeof(r307_scope_t *));
         APR_ARRAY_PUSH(conf->chain, r307_scope_t *) = conf->scope;
     }
@@ -184,8 +191,6 @@ static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
 {
     const r307_directive_t *what = cmd->info;
     r307_dir_conf *conf = mconfig;
-    int late = r307_cmd_in_htaccess(cmd)
-               || r307_cmd_enclosing(cmd, r307_late_sections) != NULL;
     const ap_directive_t *location = NULL;
     const char *file = cmd->directive ? cmd->directive->filename : NULL;
     unsigned line = cmd->directive ? (unsigned)cmd->directive->line_num : 0;
@@ -210,8 +215,9 @@ static const char *r307_cmd_redirect(cmd_parms *cmd, void *mconfig,
     if (argc == 1) {
         /* The one-argument form redirects everything its <Location>
          * covers; anywhere else it would redirect the whole site. */
-        location = late ? NULL
-                        : r307_cmd_enclosing(cmd, r307_location_sections);
+        location = r307_cmd_is_late(cmd)
+                       ? NULL
+                       : r307_cmd_enclosing(cmd, r307_location_sections);
         if (!location) {
             err = apr_psprintf(cmd->pool, "%s with one argument (a target "
                                "only) is allowed only inside <Location> or "
