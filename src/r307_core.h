@@ -182,6 +182,7 @@ const char *r307_rule_parse(apr_pool_t *p, r307_rule_t **rule,
 
 /* Scopes. */
 r307_scope_t *r307_scope_make(apr_pool_t *p, int late);
+/* A rule belongs to one scope: adding it sets its position there. */
 void r307_scope_add(r307_scope_t *scope, r307_rule_t *rule);
 /* A map takes one place in the scope's written order, where its directive
  * stands; its entries never collide with each other (duplicates are

@@ -51,6 +51,22 @@ typedef struct r307_map_hold_t {
     r307_cached_map_t *entry;
 } r307_map_hold_t;
 
+/* The maps live in pools of their own: free them with the cache's pool.
+ * Its users are gone by then (the pool is the child's). */
+static apr_status_t r307_map_cache_cleanup(void *data)
+{
+    r307_map_cache_t *cache = data;
+    apr_hash_index_t *hi;
+
+    /* The table itself goes with the pool; its keys live in the map pools,
+     * so it is not touched once those are gone. */
+    for (hi = apr_hash_first(NULL, cache->maps); hi; hi = apr_hash_next(hi)) {
+        r307_cached_map_t *e = apr_hash_this_val(hi);
+        apr_pool_destroy(e->pool);
+    }
+    return APR_SUCCESS;
+}
+
 r307_map_cache_t *r307_map_cache_make(apr_pool_t *p, apr_size_t max_bytes)
 {
     r307_map_cache_t *cache = apr_pcalloc(p, sizeof(*cache));
@@ -61,6 +77,8 @@ r307_map_cache_t *r307_map_cache_make(apr_pool_t *p, apr_size_t max_bytes)
     }
     cache->maps = apr_hash_make(p);
     cache->max_bytes = max_bytes;
+    apr_pool_cleanup_register(p, cache, r307_map_cache_cleanup,
+                              apr_pool_cleanup_null);
     return cache;
 }
 

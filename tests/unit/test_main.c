@@ -43,6 +43,12 @@ int main(void)
     failed += _cmocka_run_group_tests("upgrade_policy", r307_upgrade_tests,
                                       r307_upgrade_tests_n, r307_group_setup,
                                       r307_group_teardown);
+    failed += _cmocka_run_group_tests("map_parse", r307_map_tests,
+                                      r307_map_tests_n, r307_group_setup,
+                                      r307_group_teardown);
+    failed += _cmocka_run_group_tests("map_cache", r307_map_cache_tests,
+                                      r307_map_cache_tests_n,
+                                      r307_group_setup, r307_group_teardown);
 
     if (failed) {
         fprintf(stderr, "test_core: %d test(s) FAILED\n", failed);

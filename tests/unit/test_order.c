@@ -12,14 +12,29 @@
  * rules with r307_prefix_matches, regex rules with PCRE2 directly (httpd's
  * ap_regex defaults: DOTALL | DOLLAR_ENDONLY), whole rules always match.
  * Whatever index the core keeps, it must give the same first match.
+ *
+ * Maps (Redirect307Map files) are one of the rule kinds: a map of several
+ * entries takes one place in the written order, and the reference matches
+ * it by comparing the path, its '/' runs collapsed by a loop of its own,
+ * with the decoded URL-paths listed beside the map's text.  A map hit must
+ * also name the right map file, line and target.
  */
 
 #include "test_util.h"
 
+/* One line of a map as the reference sees it: the decoded, collapsed
+ * URL-path, its line in the map text and the Location it gives. */
 typedef struct {
-    r307_kind_e kind;
-    const char *pattern;
-    const char *target;
+    const char *key;
+    unsigned line;
+    const char *location;
+} map_ref;
+
+typedef struct {
+    r307_kind_e kind;          /* R307_KIND_EXACT: a map                  */
+    const char *pattern;       /* the map's text for a map                */
+    const char *target;        /* the map's file name for a map           */
+    const map_ref *entries;    /* map only, ends with a NULL key          */
 } rule_spec;
 
 typedef struct {
@@ -28,6 +43,7 @@ typedef struct {
     const char *const *paths;
     int npaths;
     pcre2_code *ref_re[16];      /* reference regexes, by spec index */
+    r307_map_t *maps[16];        /* parsed once, shared by every scope */
     pcre2_match_data *md;
     apr_pool_t *p;
     int order[16];
@@ -42,26 +58,96 @@ static const char *const order_paths[] = {
     "/A/B", "/A/b/c", "/a\n", "/a/b/c\n", "*",
 };
 
+/* For the sets with maps: the paths above and the maps' own keys spelled
+ * with slash runs, their near misses and a few that only a map knows. */
+static const char *const map_paths[] = {
+    "/a", "/a/", "/a/b", "/a/b/", "/a/b/c", "/a/b/c/", "/a/b/c/d",
+    "/a/bc", "/a/b/cd", "/ab", "/b", "/", "//a//b", "/a//b/c", "//a/b/c",
+    "/A/B", "/A/b/c", "/a\n", "/a/b/c\n", "*",
+    "/b/", "//b", "/a/b/c//", "//", "/a/bc/", "/a/b/c/d/", "/%61",
+    "/x/y", "/x/y/", "/x", "/A/B/", "/a/b/c/d//",
+};
+
+/* Two maps with overlapping keys (a key may be in several maps; the
+ * earlier map wins), comments, a decoded key and slash runs. */
+static const map_ref map_m_entries[] = {
+    { "/a/b", 1, "/m/ab" },
+    { "/a/b/c/", 3, "/m/abc-slash" },
+    { "/a/bc", 4, "/m/bc" },
+    { "/A/B", 5, "https://example.com/m/AB" },
+    { "/x/y", 6, "/m/xy" },
+    { NULL, 0, NULL },
+};
+static const map_ref map_n_entries[] = {
+    { "/a", 1, "/n/a" },
+    { "/b", 2, "/n/b" },
+    { "/a/b/c", 3, "/n/abc" },
+    { "/a/b/c/d", 4, "/n/abcd" },
+    { "/", 5, "/n/root" },
+    { "/a/b", 6, "/n/ab" },
+    { NULL, 0, NULL },
+};
+#define MAP_M_TEXT "/a/b /m/ab\n" \
+                   "# the same key as in the other map, with slash runs\n" \
+                   "//a//b/c/ /m/abc-slash 308\n" \
+                   "/a/bc /m/bc\r\n" \
+                   "/A/B https://example.com/m/AB\n" \
+                   "/x/y\t/m/xy\n"
+#define MAP_N_TEXT "/a /n/a\n" \
+                   "/b /n/b\n" \
+                   "/a/b/c /n/abc\n" \
+                   "/%61/b/c/d /n/abcd\n" \
+                   "/ /n/root\n" \
+                   "/a///b /n/ab\n"
+
 /* The four rules of the brief. */
 static const rule_spec brief_specs[] = {
-    { R307_KIND_PREFIX, "/a", "/t0" },
-    { R307_KIND_PREFIX, "/a/b", "/t1" },
-    { R307_KIND_REGEX, "^/a/b/c$", "/t2" },
-    { R307_KIND_REGEX, "^/a", "/t3" },
+    { R307_KIND_PREFIX, "/a", "/t0", NULL },
+    { R307_KIND_PREFIX, "/a/b", "/t1", NULL },
+    { R307_KIND_REGEX, "^/a/b/c$", "/t2", NULL },
+    { R307_KIND_REGEX, "^/a", "/t3", NULL },
 };
 
 /* A wider set: trailing-slash prefix, a duplicate key written with slash
  * runs, a case-insensitive regex and a whole rule. */
 static const rule_spec wide_specs[] = {
-    { R307_KIND_PREFIX, "/a", "/t0" },
-    { R307_KIND_PREFIX, "/a/b", "/t1" },
-    { R307_KIND_REGEX, "^/a/b/c$", "/t2" },
-    { R307_KIND_REGEX, "^/a", "/t3" },
-    { R307_KIND_PREFIX, "/a/", "/t4" },
-    { R307_KIND_PREFIX, "//a//b", "/t5" },
-    { R307_KIND_REGEX, "(?i)^/A/B", "/t6" },
-    { R307_KIND_WHOLE, NULL, "/t7" },
+    { R307_KIND_PREFIX, "/a", "/t0", NULL },
+    { R307_KIND_PREFIX, "/a/b", "/t1", NULL },
+    { R307_KIND_REGEX, "^/a/b/c$", "/t2", NULL },
+    { R307_KIND_REGEX, "^/a", "/t3", NULL },
+    { R307_KIND_PREFIX, "/a/", "/t4", NULL },
+    { R307_KIND_PREFIX, "//a//b", "/t5", NULL },
+    { R307_KIND_REGEX, "(?i)^/A/B", "/t6", NULL },
+    { R307_KIND_WHOLE, NULL, "/t7", NULL },
 };
+
+/* Collapse '/' runs, independently of the core's r307_path_collapse. */
+static void ref_collapse(const char *in, char *out)
+{
+    while (*in) {
+        if (*in == '/' && in[1] == '/') {
+            in++;
+            continue;
+        }
+        *out++ = *in++;
+    }
+    *out = '\0';
+}
+
+/* The map entry of 'spec' that lists 'path', or NULL. */
+static const map_ref *ref_map_entry(const rule_spec *s, const char *path)
+{
+    char collapsed[256];
+    const map_ref *e;
+
+    ref_collapse(path, collapsed);
+    for (e = s->entries; e->key; e++) {
+        if (strcmp(e->key, collapsed) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
 
 static int ref_matches(order_ctx *c, int spec, const char *path)
 {
@@ -77,8 +163,7 @@ static int ref_matches(order_ctx *c, int spec, const char *path)
     case R307_KIND_WHOLE:
         return 1;
     case R307_KIND_EXACT:
-        /* map entries: never among these specs */
-        break;
+        return ref_map_entry(s, path) != NULL;
     }
     return 0;
 }
@@ -92,8 +177,10 @@ static const char *describe(order_ctx *c, apr_pool_t *p, int k)
         out = apr_psprintf(p, "%s%s#%d %s %s", out, i ? ", " : "",
                            c->order[i],
                            s->kind == R307_KIND_PREFIX ? "prefix"
-                           : s->kind == R307_KIND_REGEX ? "regex" : "whole",
-                           s->pattern ? s->pattern : "-");
+                           : s->kind == R307_KIND_REGEX ? "regex"
+                           : s->kind == R307_KIND_EXACT ? "map" : "whole",
+                           s->kind == R307_KIND_EXACT ? s->target
+                           : s->pattern ? s->pattern : "-");
     }
     return apr_psprintf(p, "[%s]", out);
 }
@@ -110,9 +197,15 @@ static void check_arrangement(order_ctx *c, int k)
     for (i = 0; i < k; i++) {
         const rule_spec *s = &c->specs[c->order[i]];
         r307_rule_t *r = NULL;
-        const char *err = r307_rule_parse(p, &r, s->kind, 307, s->pattern,
-                                          s->target, "order.conf",
-                                          (unsigned)i + 1);
+        const char *err;
+
+        if (s->kind == R307_KIND_EXACT) {
+            rules[i] = NULL;
+            r307_scope_add_map(scope, c->maps[c->order[i]]);
+            continue;
+        }
+        err = r307_rule_parse(p, &r, s->kind, 307, s->pattern, s->target,
+                              "order.conf", (unsigned)i + 1);
         if (err != NULL || r == NULL) {
             print_error("rule %s refused: %s\n", s->pattern,
                         err ? err : "(no rule)");
@@ -139,7 +232,10 @@ static void check_arrangement(order_ctx *c, int k)
         if (r307_scope_match(scope, path, p, &m, NULL)) {
             got = -2;
             for (i = 0; i < k; i++) {
-                if (m.rule == rules[i]) {
+                const rule_spec *s = &c->specs[c->order[i]];
+                if (rules[i] ? m.rule == rules[i]
+                             : (m.rule->kind == R307_KIND_EXACT
+                                && strcmp(m.rule->file, s->target) == 0)) {
                     got = i;
                     break;
                 }
@@ -160,6 +256,23 @@ static void check_arrangement(order_ctx *c, int k)
                                            c->order[want]));
             }
             c->failures++;
+        }
+        else if (got >= 0 && !rules[got]) {
+            /* a map hit: the reference's entry, line and Location */
+            const map_ref *e = ref_map_entry(&c->specs[c->order[got]], path);
+            const char *loc = r307_location_build(p, &m, NULL);
+            if (m.rule->line != e->line || strcmp(loc, e->location) != 0
+                || m.rule->seq != (unsigned)got) {
+                if (c->failures < 10) {
+                    print_error("order %s, path %s: map hit names line %u "
+                                "(seq %u) with Location %s; expected line %u "
+                                "(seq %d), %s\n", describe(c, p, k),
+                                r307_show(p, path), m.rule->line,
+                                m.rule->seq, r307_show(p, loc), e->line, got,
+                                e->location);
+                }
+                c->failures++;
+            }
         }
         else if (got >= 0 && rules[got]->kind == R307_KIND_REGEX) {
             if (m.subject == NULL || strcmp(m.subject, path) != 0) {
@@ -190,8 +303,9 @@ static void arrange(order_ctx *c, int k, unsigned used)
     }
 }
 
-static void run_all(apr_pool_t *p, const rule_spec *specs, int nspecs,
-                    long expect_arrangements)
+static void run_paths(apr_pool_t *p, const rule_spec *specs, int nspecs,
+                      const char *const *paths, int npaths,
+                      long expect_arrangements)
 {
     order_ctx c;
     int i;
@@ -199,10 +313,26 @@ static void run_all(apr_pool_t *p, const rule_spec *specs, int nspecs,
     memset(&c, 0, sizeof(c));
     c.specs = specs;
     c.nspecs = nspecs;
-    c.paths = order_paths;
-    c.npaths = (int)R307_NELTS(order_paths);
+    c.paths = paths;
+    c.npaths = npaths;
     c.p = p;
     for (i = 0; i < nspecs; i++) {
+        if (specs[i].kind == R307_KIND_EXACT) {
+            const map_ref *e;
+            const char *err = r307_map_parse(p, &c.maps[i], specs[i].target,
+                                             specs[i].pattern,
+                                             strlen(specs[i].pattern), 307);
+            if (err) {
+                print_error("map %s refused: %s\n", specs[i].target, err);
+                fail();
+            }
+            /* the reference lists every entry the map holds */
+            for (e = specs[i].entries; e->key; e++) {
+                assert_non_null(apr_hash_get(c.maps[i]->entries, e->key,
+                                             strlen(e->key)));
+            }
+            assert_int_equal(c.maps[i]->count, e - specs[i].entries);
+        }
         if (specs[i].kind == R307_KIND_REGEX) {
             int errcode;
             PCRE2_SIZE off;
@@ -231,6 +361,13 @@ static void run_all(apr_pool_t *p, const rule_spec *specs, int nspecs,
     assert_int_equal(c.arrangements, expect_arrangements);
 }
 
+static void run_all(apr_pool_t *p, const rule_spec *specs, int nspecs,
+                    long expect_arrangements)
+{
+    run_paths(p, specs, nspecs, order_paths, (int)R307_NELTS(order_paths),
+              expect_arrangements);
+}
+
 static void brief_rules_all_orders(void **state)
 {
     /* 4 rules: sum over k of 4!/(4-k)! = 1+4+12+24+24 = 65 arrangements */
@@ -241,6 +378,58 @@ static void wide_rules_all_orders(void **state)
 {
     /* 8 rules: sum over k of 8!/(8-k)! = 109601 arrangements */
     run_all(POOL(state), wide_specs, (int)R307_NELTS(wide_specs), 109601);
+}
+
+/* The four rules of the brief and a map. */
+static const rule_spec brief_map_specs[] = {
+    { R307_KIND_PREFIX, "/a", "/t0", NULL },
+    { R307_KIND_PREFIX, "/a/b", "/t1", NULL },
+    { R307_KIND_REGEX, "^/a/b/c$", "/t2", NULL },
+    { R307_KIND_REGEX, "^/a", "/t3", NULL },
+    { R307_KIND_EXACT, MAP_N_TEXT, "n.map", map_n_entries },
+};
+
+/* Prefix, regex and map rules together: two maps sharing a key, a
+ * trailing-slash prefix, a case-insensitive regex and a whole rule. */
+static const rule_spec mixed_map_specs[] = {
+    { R307_KIND_PREFIX, "/a", "/t0", NULL },
+    { R307_KIND_EXACT, MAP_M_TEXT, "m.map", map_m_entries },
+    { R307_KIND_REGEX, "^/a/b/c$", "/t2", NULL },
+    { R307_KIND_PREFIX, "/a/b", "/t1", NULL },
+    { R307_KIND_EXACT, MAP_N_TEXT, "n.map", map_n_entries },
+    { R307_KIND_REGEX, "(?i)^/A/B", "/t6", NULL },
+    { R307_KIND_PREFIX, "/a/", "/t4", NULL },
+    { R307_KIND_WHOLE, NULL, "/t7", NULL },
+};
+
+static void brief_rules_and_map_all_orders(void **state)
+{
+    /* 5 rules: sum over k of 5!/(5-k)! = 326 arrangements */
+    run_paths(POOL(state), brief_map_specs, (int)R307_NELTS(brief_map_specs),
+              map_paths, (int)R307_NELTS(map_paths), 326);
+}
+
+static void mixed_rules_and_maps_all_orders(void **state)
+{
+    run_paths(POOL(state), mixed_map_specs, (int)R307_NELTS(mixed_map_specs),
+              map_paths, (int)R307_NELTS(map_paths), 109601);
+}
+
+/* The reference for maps on fixed cases. */
+static void map_reference_sanity(void **state)
+{
+    apr_pool_t *p = POOL(state);
+    const rule_spec *m = &mixed_map_specs[1];
+    const rule_spec *n = &mixed_map_specs[4];
+
+    assert_str(ref_map_entry(m, "//a//b")->location, "/m/ab");
+    assert_str(ref_map_entry(m, "/a/b/c//")->location, "/m/abc-slash");
+    assert_null(ref_map_entry(m, "/a/b/c"));
+    assert_null(ref_map_entry(m, "/a"));
+    assert_str(ref_map_entry(n, "/a/b/c/d")->location, "/n/abcd");
+    assert_null(ref_map_entry(n, "/%61"));
+    assert_str(ref_map_entry(n, "//")->location, "/n/root");
+    (void)p;
 }
 
 /* The reference itself, on fixed cases, so a broken reference cannot make
@@ -280,5 +469,8 @@ const struct CMUnitTest r307_order_tests[] = {
     T(reference_sanity),
     T(brief_rules_all_orders),
     T(wide_rules_all_orders),
+    T(map_reference_sanity),
+    T(brief_rules_and_map_all_orders),
+    T(mixed_rules_and_maps_all_orders),
 };
 const size_t r307_order_tests_n = R307_NELTS(r307_order_tests);

@@ -8,6 +8,9 @@
 #include "test_util.h"
 
 #include <ctype.h>
+#include <stdlib.h>
+
+#include <apr_file_io.h>
 
 apr_pool_t *r307_test_root;
 
@@ -230,4 +233,106 @@ uint32_t r307_rand(uint32_t *seed)
     x ^= x << 5;
     *seed = x;
     return x;
+}
+
+r307_map_t *r307_map_ok(apr_pool_t *p, const char *file, const char *text,
+                        int status, const char *srcfile, int srcline)
+{
+    r307_map_t *map = NULL;
+    const char *err = r307_map_parse(p, &map, file, text, strlen(text),
+                                     status);
+    if (err != NULL) {
+        print_error("%s:%d: map %s refused: %s\n", srcfile, srcline,
+                    r307_show(p, text), err);
+        _fail(srcfile, srcline);
+    }
+    if (map == NULL) {
+        print_error("%s:%d: r307_map_parse returned NULL but no map\n",
+                    srcfile, srcline);
+        _fail(srcfile, srcline);
+    }
+    return map;
+}
+
+const char *r307_map_err(apr_pool_t *p, const char *file, const char *text,
+                         int status, const char *srcfile, int srcline)
+{
+    r307_map_t *map = (r307_map_t *)1;
+    const char *err = r307_map_parse(p, &map, file, text, strlen(text),
+                                     status);
+    if (err == NULL) {
+        print_error("%s:%d: map %s accepted, expected an error\n", srcfile,
+                    srcline, r307_show(p, text));
+        _fail(srcfile, srcline);
+    }
+    if (map != NULL) {
+        print_error("%s:%d: map refused (%s) but *map is not NULL\n",
+                    srcfile, srcline, err);
+        _fail(srcfile, srcline);
+    }
+    return err;
+}
+
+static apr_status_t r307_temp_dir_remove(void *data)
+{
+    /* Only what the tests write: plain files and subdirectories one level
+     * deep, so no recursive removal helper is needed. */
+    const char *dir = data;
+    apr_pool_t *p;
+    apr_dir_t *d;
+    apr_finfo_t fi;
+
+    apr_pool_create(&p, NULL);
+    if (apr_dir_open(&d, dir, p) == APR_SUCCESS) {
+        while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
+               == APR_SUCCESS) {
+            const char *path;
+            if (!strcmp(fi.name, ".") || !strcmp(fi.name, "..")) {
+                continue;
+            }
+            path = apr_pstrcat(p, dir, "/", fi.name, NULL);
+            if (fi.filetype == APR_DIR) {
+                r307_temp_dir_remove((void *)path);
+            }
+            else {
+                apr_file_remove(path, p);
+            }
+        }
+        apr_dir_close(d);
+    }
+    apr_dir_remove(dir, p);
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+const char *r307_temp_dir(apr_pool_t *p)
+{
+    char *dir = apr_pstrdup(p, "/tmp/r307-unit-XXXXXX");
+    if (mkdtemp(dir) == NULL) {
+        print_error("mkdtemp failed\n");
+        fail();
+    }
+    apr_pool_cleanup_register(p, dir, r307_temp_dir_remove,
+                              apr_pool_cleanup_null);
+    return dir;
+}
+
+const char *r307_write_file(apr_pool_t *p, const char *path,
+                            const char *data, apr_size_t len)
+{
+    apr_file_t *f;
+    apr_size_t n = len;
+    if (apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                      | APR_FOPEN_TRUNCATE, APR_OS_DEFAULT, p)
+        != APR_SUCCESS) {
+        print_error("cannot write %s\n", path);
+        fail();
+    }
+    if (len > 0 && apr_file_write_full(f, data, len, &n) != APR_SUCCESS) {
+        apr_file_close(f);
+        print_error("cannot write %s\n", path);
+        fail();
+    }
+    apr_file_close(f);
+    return path;
 }

@@ -91,6 +91,24 @@ const char *r307_loc1(apr_pool_t *p, r307_kind_e kind, const char *pattern,
     r307_loc1((p), (kind), (pattern), (target), (path), (args), \
               __FILE__, __LINE__)
 
+/* Parse map text (NUL-terminated) that must be accepted / refused. */
+r307_map_t *r307_map_ok(apr_pool_t *p, const char *file, const char *text,
+                        int status, const char *srcfile, int srcline);
+#define MAP_OK(p, file, text, status) \
+    r307_map_ok((p), (file), (text), (status), __FILE__, __LINE__)
+const char *r307_map_err(apr_pool_t *p, const char *file, const char *text,
+                         int status, const char *srcfile, int srcline);
+#define MAP_ERR(p, file, text) \
+    r307_map_err((p), (file), (text), 307, __FILE__, __LINE__)
+
+/* A fresh directory under /tmp for tests that need real files; removed
+ * with everything in it when 'p' is cleaned up. */
+const char *r307_temp_dir(apr_pool_t *p);
+/* Write 'len' bytes to 'path' (created or truncated); fails the test on
+ * error.  Returns 'path'. */
+const char *r307_write_file(apr_pool_t *p, const char *path,
+                            const char *data, apr_size_t len);
+
 /* 1 when every byte is in 0x21..0x7e. */
 int r307_all_visible(const char *s);
 
@@ -112,6 +130,10 @@ extern const struct CMUnitTest r307_escape_tests[];
 extern const size_t r307_escape_tests_n;
 extern const struct CMUnitTest r307_upgrade_tests[];
 extern const size_t r307_upgrade_tests_n;
+extern const struct CMUnitTest r307_map_tests[];
+extern const size_t r307_map_tests_n;
+extern const struct CMUnitTest r307_map_cache_tests[];
+extern const size_t r307_map_cache_tests_n;
 
 #define R307_NELTS(a) (sizeof(a) / sizeof((a)[0]))
 
