@@ -6,6 +6,7 @@
 #   make test       unit tests, integration tests against real apache2, and
 #                   (as root) the Debian package installed and removed again
 #   make deb        dist/libapache2-mod-redirect307_<version>_<arch>.deb
+#   make fuzz       libFuzzer harnesses of the core, FUZZ_SECONDS (60) each
 #   make bench      wrk against ours, mod_alias, mod_rewrite (and nginx if
 #                   installed) on loopback; writes bench/RESULTS.md.  About
 #                   15 minutes on an idle machine; QUICK=1 takes about 2.
@@ -30,7 +31,7 @@ MODULE  = .libs/mod_redirect307.so
 UNIT_BIN = tests/unit/test_core
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all build install deps run test unit integration browser-test test-deb deb bench clean
+.PHONY: all build install deps run test unit integration browser-test test-deb deb bench fuzz clean
 
 all: build
 
@@ -96,6 +97,13 @@ deb: deps
 test-deb:
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/package
 
+FUZZ_SECONDS ?= 60
+
+# Not part of `make test`: a fuzzing run is only as good as its length.
+fuzz:
+	@sh scripts/ensure-deps.sh clang libclang-rt-14-dev
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
 # Not part of `make test`: figures are only worth what the idle machine
 # they were measured on is.
 bench: build
@@ -106,4 +114,4 @@ bench: build
 clean:
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo \
 	    src/*.o $(UNIT_BIN) tests/integration/__pycache__ \
-	    tests/package/__pycache__ dist tests/browser/out
+	    tests/package/__pycache__ dist tests/browser/out tests/fuzz/build

@@ -65,6 +65,9 @@ apr_size_t r307_prefix_matches(const char *path, const char *prefix)
     const char *u = path;
     const char *a = prefix;
 
+    if (!*a) {
+        return 0;       /* no URL-path is empty; and a[-1] below needs one */
+    }
     while (*a) {
         if (*a == '/') {
             if (*u != '/') {

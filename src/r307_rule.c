@@ -321,6 +321,17 @@ static const char *r307_loop_check(apr_pool_t *p, const r307_rule_t *rule,
         return NULL;
     }
     path = r307_resolve_dots(p, r307_unescape(p, t->escaped, t->path_end));
+    if (rule->kind == R307_KIND_WHOLE) {
+        /* <Location /a> covers /abc too: httpd compares a plain prefix. */
+        const char *loc = r307_path_collapse(p, prefix);
+        path = r307_path_collapse(p, path);
+        if (strncmp(path, loc, strlen(loc)) == 0) {
+            return apr_psprintf(p, "%s: target '%s' lies inside its own "
+                                "<Location %s>: every request would be "
+                                "redirected again", name, t->text, prefix);
+        }
+        return NULL;
+    }
     if (r307_prefix_matches(path, prefix) > 0) {
         return apr_psprintf(p, "%s: target '%s' lies inside its own "
                             "URL-path '%s': every request would be "

@@ -113,7 +113,17 @@ static void collapse_does_not_modify_input(void **state)
     assert_str(out, "/a/b");
 }
 
+/* An empty prefix matches nothing (and is not read before its start:
+ * found reading the code while fuzzing, an ASan heap overflow). */
+static void prefix_empty_matches_nothing(void **state)
+{
+    (void)state;
+    assert_int_equal(r307_prefix_matches("/x", ""), 0);
+    assert_int_equal(r307_prefix_matches("", ""), 0);
+}
+
 const struct CMUnitTest r307_prefix_tests[] = {
+    T(prefix_empty_matches_nothing),
     T(prefix_segment_boundary),
     T(prefix_trailing_slash),
     T(prefix_root),
