@@ -7,6 +7,8 @@
 #                   (as root) the Debian package installed and removed again
 #   make deb        dist/libapache2-mod-redirect307_<version>_<arch>.deb
 #   make fuzz       libFuzzer harnesses of the core, FUZZ_SECONDS (60) each
+#   make stress     60 s of wrk at 256 connections, then 60 s more with a
+#                   graceful restart every 5 s; writes bench/RESULTS.md
 #   make bench      wrk against ours, mod_alias, mod_rewrite (and nginx if
 #                   installed) on loopback; writes bench/RESULTS.md.  About
 #                   15 minutes on an idle machine; QUICK=1 takes about 2.
@@ -31,7 +33,7 @@ MODULE  = .libs/mod_redirect307.so
 UNIT_BIN = tests/unit/test_core
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all build install deps run test unit integration browser-test test-deb deb bench fuzz clean
+.PHONY: all build install deps run test unit integration browser-test test-deb deb bench fuzz stress stress-quick clean
 
 all: build
 
@@ -64,6 +66,7 @@ test: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory stress-quick
 	@$(MAKE) --no-print-directory browser-test
 	@$(MAKE) --no-print-directory test-deb
 
@@ -96,6 +99,19 @@ deb: deps
 # skipped otherwise); the system apache2 service is never started.
 test-deb:
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/package
+
+# Load and graceful restarts (bench/stress.py): fails on any socket error,
+# 5xx, or memory growth >= 5 %.  STRESS_SECONDS=N changes each phase.
+stress: build
+	@command -v wrk >/dev/null || sh scripts/ensure-deps.sh wrk
+	$(PYTHON) bench/stress.py --module $(CURDIR)/$(MODULE) \
+	    $(if $(STRESS_SECONDS),--seconds $(STRESS_SECONDS)) $(STRESS_ARGS)
+
+# The ~15 s version `make test` runs: 5 s, then 5 s with a restart every
+# 2 s; memory is printed but not judged, RESULTS.md is not written.
+stress-quick: build
+	@command -v wrk >/dev/null || sh scripts/ensure-deps.sh wrk
+	$(PYTHON) bench/stress.py --module $(CURDIR)/$(MODULE) --quick
 
 FUZZ_SECONDS ?= 60
 
