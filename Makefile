@@ -7,6 +7,8 @@
 #                   (as root) the Debian package installed and removed again
 #   make deb        dist/libapache2-mod-redirect307_<version>_<arch>.deb
 #   make fuzz       libFuzzer harnesses of the core, FUZZ_SECONDS (60) each
+#   make test SANITIZE=1   unit and integration tests with ASan + UBSan
+#   make valgrind   the integration suite with apache2 -X under memcheck
 #   make stress     60 s of wrk at 256 connections, then 60 s more with a
 #                   graceful restart every 5 s; writes bench/RESULTS.md
 #   make bench      wrk against ours, mod_alias, mod_rewrite (and nginx if
@@ -33,13 +35,33 @@ MODULE  = .libs/mod_redirect307.so
 UNIT_BIN = tests/unit/test_core
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-.PHONY: all build install deps run test unit integration browser-test test-deb deb bench fuzz stress stress-quick clean
+# SANITIZE=1 (`make test SANITIZE=1`, `make integration SANITIZE=1`): the
+# module and the unit tests are built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, and the integration suite runs every apache2
+# with the ASan runtime preloaded (tests/sanitize/apache2) and fails on any
+# report.  .build-flavor records which kind of build .libs/ holds, so
+# switching between SANITIZE=1 and a plain build always rebuilds.
+ifeq ($(SANITIZE),1)
+SANITIZE_CFLAGS  = -fsanitize=address -fsanitize=undefined \
+                   -fsanitize-recover=address -fno-omit-frame-pointer -O1 -g
+SANITIZE_LDFLAGS = -Wl,-fsanitize=address -Wl,-fsanitize=undefined
+export R307_SANITIZE = 1
+BUILD_FLAVOR = sanitize
+else
+BUILD_FLAVOR = plain
+endif
+
+.PHONY: all build install deps run test unit integration browser-test \
+        test-deb deb bench fuzz stress stress-quick valgrind clean FORCE
 
 all: build
 
 build: $(MODULE)
 
-$(MODULE): mod_redirect307.c $(CORE_SRC) $(CORE_HDR)
+.build-flavor: FORCE
+	@[ "$$(cat $@ 2>/dev/null)" = "$(BUILD_FLAVOR)" ] || echo $(BUILD_FLAVOR) > $@
+
+$(MODULE): mod_redirect307.c $(CORE_SRC) $(CORE_HDR) .build-flavor
 	$(APXS) -c -o mod_redirect307.la -Isrc \
 	    $(foreach w,$(WARN) $(SANITIZE_CFLAGS),-Wc,$(w)) \
 	    $(SANITIZE_LDFLAGS) -lpcre2-8 mod_redirect307.c $(CORE_SRC)
@@ -66,12 +88,16 @@ test: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+ifeq ($(BUILD_FLAVOR),plain)
 	@$(MAKE) --no-print-directory stress-quick
 	@$(MAKE) --no-print-directory browser-test
 	@$(MAKE) --no-print-directory test-deb
+else
+	@echo "SANITIZE=1: stress-quick, browser-test and test-deb skipped (they run apache2 without the ASan runtime, or build their own module)"
+endif
 
-$(UNIT_BIN): $(UNIT_SRC) $(CORE_SRC) $(CORE_HDR)
-	$(CC) $(WARN) -g -O1 -Isrc $$(pkg-config --cflags apr-1 libpcre2-8) \
+$(UNIT_BIN): $(UNIT_SRC) $(CORE_SRC) $(CORE_HDR) .build-flavor
+	$(CC) $(WARN) -g -O1 $(SANITIZE_CFLAGS) -Isrc $$(pkg-config --cflags apr-1 libpcre2-8) \
 	    -o $@ $(UNIT_SRC) $(CORE_SRC) \
 	    $$(pkg-config --libs apr-1 libpcre2-8) -lcmocka
 
@@ -81,6 +107,15 @@ unit: $(UNIT_BIN)
 integration: build
 	R307_MODULE=$(CURDIR)/$(MODULE) APACHE2=$(APACHE2) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+# valgrind memcheck over the integration suite, servers as `apache2 -X`
+# under valgrind (about 5 minutes; tests/valgrind/run.sh says what and why).
+# Always a plain build: valgrind and ASan do not mix.
+valgrind:
+	@command -v valgrind >/dev/null || sh scripts/ensure-deps.sh valgrind
+	@$(MAKE) --no-print-directory build SANITIZE=
+	R307_MODULE=$(CURDIR)/$(MODULE) APACHE2=$(APACHE2) PYTHON=$(PYTHON) \
+	    sh tests/valgrind/run.sh
 
 # The demo page in headless Chromium (Debian's chromium driven by
 # playwright-core from npm). node/npm are looked for as commands: a
@@ -129,5 +164,5 @@ bench: build
 
 clean:
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo \
-	    src/*.o $(UNIT_BIN) tests/integration/__pycache__ \
+	    .build-flavor src/*.o $(UNIT_BIN) tests/integration/__pycache__ \
 	    tests/package/__pycache__ dist tests/browser/out tests/fuzz/build

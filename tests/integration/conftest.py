@@ -5,6 +5,14 @@
 
 `make integration` sets R307_MODULE (absolute path of mod_redirect307.so) and
 APACHE2.  Set R307_KEEP=1 to keep the temporary ServerRoots for inspection.
+
+Memory checking (r307httpd.py, "memory checking"): with R307_SANITIZE=1
+(`make integration SANITIZE=1`) every apache2 runs with the ASan runtime
+preloaded, also the ones tests start themselves through $APACHE2 /
+r307httpd.APACHE2 (pointed at tests/sanitize/apache2 here); with
+R307_VALGRIND=1 (`make valgrind`) servers run under valgrind memcheck.  A
+report makes the test whose server stopped fail (sanitizers: also the test
+running when a live server reported).
 """
 
 import os
@@ -16,6 +24,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import r307httpd  # noqa: E402
 
+if r307httpd.SANITIZE:
+    # tests that run apache2 themselves (a server that must refuse to start)
+    # get the ASan runtime too
+    os.environ["R307_REAL_APACHE2"] = r307httpd.REAL_APACHE2
+    os.environ["APACHE2"] = r307httpd.APACHE2 = r307httpd.SANITIZE_WRAPPER
+
+_checked_modules = {}
+
 
 def _module_path():
     path = os.environ.get("R307_MODULE")
@@ -25,7 +41,44 @@ def _module_path():
     if not os.path.exists(path):
         pytest.fail("R307_MODULE=%s does not exist: run `make build`" % path,
                     pytrace=False)
+    if path not in _checked_modules:
+        _checked_modules[path] = r307httpd.module_is_sanitized(path)
+    if _checked_modules[path] != r307httpd.SANITIZE:
+        pytest.fail("R307_MODULE=%s was %sbuilt with the sanitizers but "
+                    "R307_SANITIZE is %sset: rebuild it (`make build%s`)"
+                    % (path, "" if _checked_modules[path] else "not ",
+                       "" if r307httpd.SANITIZE else "not ",
+                       " SANITIZE=1" if r307httpd.SANITIZE else ""),
+                    pytrace=False)
     return path
+
+
+def cleanup_all(servers):
+    """cleanup() every server, then fail with the memory reports if any."""
+    errors = []
+    for srv in servers:
+        try:
+            srv.cleanup()
+        except r307httpd.MemoryCheckError as e:
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n\n".join(errors), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _memcheck_live_servers():
+    """Sanitizer reports written while a test ran fail that test, also
+    those of module-scoped servers (checked again when they stop)."""
+    yield
+    if r307httpd.SANITIZE:
+        errors = []
+        for srv in list(r307httpd._LIVE):
+            try:
+                srv.check_memory(final=False)
+            except r307httpd.MemoryCheckError as e:
+                errors.append(str(e))
+        if errors:
+            pytest.fail("\n\n".join(errors), pytrace=False)
 
 
 def start_server(conf="", files=None, loglevel="warn", load_module=True,
@@ -63,8 +116,7 @@ def httpd(request):
         return srv
 
     yield make
-    for srv in servers:
-        srv.cleanup()
+    cleanup_all(servers)
 
 
 @pytest.fixture
@@ -72,7 +124,7 @@ def checker():
     """An unstarted R307Httpd to run `apache2 -t` on configuration text."""
     srv = r307httpd.R307Httpd(module=_module_path())
     yield srv
-    srv.cleanup()
+    cleanup_all([srv])
 
 
 def module_server(conf, files=None, loglevel="warn", cgi=None, extra_modules=()):
@@ -85,6 +137,6 @@ def module_server(conf, files=None, loglevel="warn", cgi=None, extra_modules=())
         try:
             yield srv
         finally:
-            srv.cleanup()
+            cleanup_all([srv])
 
     return _fixture

@@ -23,6 +23,13 @@ exit.
 Placeholders in configuration text: @ROOT@, @HTDOCS@, @CGIBIN@, @PORT@,
 @HOSTPORT@ (127.0.0.1:PORT), @CONF@ (the path of the written httpd.conf).
 
+Memory checking (off unless asked for; see "memory checking" below):
+R307_SANITIZE=1 runs every apache2 through tests/sanitize/apache2 (ASan
+runtime preloaded, for a module built with `make ... SANITIZE=1`);
+R307_VALGRIND=1 runs servers as `valgrind --tool=memcheck apache2 -X`.  In
+both modes the reports in <root>/logs/memcheck/ are read when a server stops
+and a finding raises MemoryCheckError quoting it.
+
 Inspired by httpd's own test/pyhttpd (no code taken from it).
 """
 
@@ -38,6 +45,7 @@ import stat
 import subprocess
 import tempfile
 import time
+import xml.etree.ElementTree as ElementTree
 
 APACHE2 = os.environ.get("APACHE2", "/usr/sbin/apache2")
 MODULE_DIR = os.environ.get("R307_MODULE_DIR", "/usr/lib/apache2/modules")
@@ -203,6 +211,206 @@ class HttpdError(Exception):
     pass
 
 
+class MemoryCheckError(HttpdError):
+    """A sanitizer or valgrind report from an apache2 the harness ran."""
+
+
+# ----- memory checking: sanitizers and valgrind ------------------------------
+#
+# Off by default: then nothing below changes how apache2 is run.
+#
+# R307_SANITIZE=1 (`make integration SANITIZE=1`; the module is built with
+#   -fsanitize=address,undefined): every apache2 the harness runs, servers and
+#   `apache2 -t`, is run through tests/sanitize/apache2, which preloads the
+#   ASan runtime into the (uninstrumented) apache2 and sends reports to
+#   <root>/logs/memcheck/asan.<pid> and ubsan.<pid>.  LeakSanitizer reports
+#   count only for the main process (marked by the wrapper with main.<pid>):
+#   httpd's children exit without destroying their pools, and Debian's APR
+#   allocator takes pool memory with mmap(), which LeakSanitizer does not
+#   scan, so every malloc()ed object a live pool points to (a compiled regex,
+#   an allocator) would be reported as a leak by every child.  The main
+#   process destroys all its pools before it exits, so a leak it reports is
+#   real.
+# R307_VALGRIND=1 (`make valgrind`): servers run as `valgrind --tool=memcheck
+#   apache2 -X` (one process, no children, no graceful restart) and
+#   `apache2 -t` under valgrind too, with tests/valgrind/httpd.supp;
+#   <root>/logs/memcheck/valgrind.<pid>.xml is checked: any error except a
+#   leak fails, and a definite leak fails when a frame of its stack is in
+#   mod_redirect307.so (or a function r307_*).  Timeouts are multiplied by
+#   TIME_FACTOR.
+#
+# Findings are checked after the apache2 ended: stop() (and cleanup(), and
+# check_config() for `apache2 -t`) raise MemoryCheckError quoting them; the
+# ServerRoot is then kept for inspection.
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SANITIZE = os.environ.get("R307_SANITIZE", "") not in ("", "0")
+VALGRIND = os.environ.get("R307_VALGRIND", "") not in ("", "0")
+SANITIZE_WRAPPER = os.path.join(TOP, "tests", "sanitize", "apache2")
+VALGRIND_SUPPRESSIONS = os.path.join(TOP, "tests", "valgrind", "httpd.supp")
+# the binary the wrapper or valgrind runs (APACHE2 may be pointed at the
+# wrapper for tests that start apache2 themselves: see conftest.py)
+REAL_APACHE2 = (os.environ.get("R307_REAL_APACHE2", "/usr/sbin/apache2")
+                if os.path.realpath(APACHE2) == os.path.realpath(SANITIZE_WRAPPER)
+                else APACHE2)
+TIME_FACTOR = float(os.environ.get("R307_TIME_FACTOR", "")
+                    or (10 if VALGRIND else 1))
+if SANITIZE and VALGRIND:
+    raise HttpdError("R307_SANITIZE and R307_VALGRIND cannot be combined")
+
+VALGRIND_ARGS = [
+    "valgrind", "--tool=memcheck", "--leak-check=full",
+    "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",
+    "--num-callers=40", "--child-silent-after-fork=yes", "--vgdb=no",
+    # httpd dlclose()s its modules before it exits: keep their symbols for
+    # the stacks of leaks allocated in them
+    "--keep-debuginfo=yes",
+    "--gen-suppressions=all", "--suppressions=" + VALGRIND_SUPPRESSIONS,
+]
+# at most this much of each report is quoted in an exception
+QUOTE_MAX = 12000
+_ASAN_SEPARATOR = re.compile(r"^=+$", re.M)
+_LOG_FINDING = re.compile(r"runtime error:|ERROR: AddressSanitizer|"
+                          r"AddressSanitizer:DEADLYSIGNAL|ERROR: LeakSanitizer|"
+                          r"ERROR: Can't open file")
+_LSAN_PID = re.compile(r"==(\d+)==ERROR: LeakSanitizer")
+# an error_log line of httpd's own ("[Tue Nov 24 ...] [module:level] ...")
+_HTTPD_LOG_LINE = re.compile(r"^\[\w{3} \w{3} ")
+
+
+def module_is_sanitized(path):
+    """True when the .so at path was built with -fsanitize=address."""
+    with open(path, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+def _main_pids(mdir):
+    try:
+        return {n.split(".", 1)[1] for n in os.listdir(mdir)
+                if n.startswith("main.")}
+    except FileNotFoundError:
+        return set()
+
+
+def sanitizer_reports_in_text(text, mains):
+    """Sanitizer reports written to stderr (an error_log, apache2's stdout,
+    `apache2 -t` output): the runs of lines that are not httpd's own log
+    lines and mention a report.  Once libubsan has reported in a process,
+    the sanitizers of that process write to stderr instead of log_path, so
+    both places are read.  Leak reports of pids not in mains are skipped."""
+    blocks, cur = [], []
+    for line in text.splitlines() + [None]:
+        if line is not None and not _HTTPD_LOG_LINE.match(line):
+            cur.append(line)
+            continue
+        if cur:
+            blocks.extend(b.strip("\n") for b in
+                          _ASAN_SEPARATOR.split("\n".join(cur)))
+            cur = []
+    found = []
+    for block in blocks:
+        if not _LOG_FINDING.search(block):
+            continue
+        pids = set(_LSAN_PID.findall(block))
+        rest = _LSAN_PID.sub("", block)
+        if pids and not (pids & mains) and not re.search(
+                r"runtime error:|ERROR: AddressSanitizer|DEADLYSIGNAL", rest):
+            continue            # only leak reports of httpd children
+        found.append(block)
+    return found
+
+
+def _sanitizer_findings(mdir, seen):
+    """New reports in mdir's asan.<pid>/ubsan.<pid> files: [(title, text)].
+
+    seen: {file name: length already looked at}, updated."""
+    out = []
+    try:
+        names = sorted(os.listdir(mdir))
+    except FileNotFoundError:
+        return out
+    mains = _main_pids(mdir)
+    for name in names:
+        kind, _, pid = name.partition(".")
+        if kind not in ("asan", "ubsan"):
+            continue
+        path = os.path.join(mdir, name)
+        with open(path, "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+        start = seen.get(name, 0)
+        seen[name] = len(data)
+        text = data[start:]
+        if not text.strip():
+            continue
+        if kind == "ubsan":
+            out.append((path, text))
+            continue
+        for chunk in _ASAN_SEPARATOR.split(text):
+            if not chunk.strip():
+                continue
+            if "ERROR: LeakSanitizer" in chunk and pid not in mains:
+                continue        # an httpd child's pools: see above
+            out.append((path, chunk.strip("\n")))
+    return out
+
+
+def _frame_text(frame):
+    get = lambda tag: (frame.findtext(tag) or "")
+    where = get("file") and "%s:%s" % (get("file"), get("line"))
+    return "    %s %s %s" % (get("fn") or get("ip"),
+                             ("(%s)" % where) if where else "",
+                             "[%s]" % get("obj") if get("obj") else "")
+
+
+def _valgrind_error_text(err):
+    what = err.findtext("what") or err.findtext("xwhat/text") or ""
+    lines = ["%s: %s" % (err.findtext("kind"), what)]
+    for stack in err.findall("stack"):
+        lines.extend(_frame_text(fr) for fr in stack.findall("frame"))
+        lines.append("  --")
+    aux = err.findtext("auxwhat")
+    if aux:
+        lines.append("  " + aux)
+    supp = err.findtext("suppression/rawtext")
+    if supp:
+        lines.append("  suppression:\n" + supp.rstrip())
+    return "\n".join(lines)
+
+
+def _is_module_frame(frame):
+    return ((frame.findtext("obj") or "").endswith("mod_redirect307.so")
+            or (frame.findtext("fn") or "").startswith("r307_"))
+
+
+def _valgrind_findings(mdir, seen):
+    """Errors in mdir's finished valgrind.<pid>.xml files: [(title, text)]."""
+    out = []
+    try:
+        names = sorted(os.listdir(mdir))
+    except FileNotFoundError:
+        return out
+    for name in names:
+        if not (name.startswith("valgrind.") and name.endswith(".xml")) \
+                or name in seen:
+            continue
+        path = os.path.join(mdir, name)
+        seen[name] = 1
+        try:
+            root = ElementTree.parse(path).getroot()
+        except ElementTree.ParseError as e:
+            out.append((path, "valgrind's XML is incomplete (%s): was apache2 "
+                        "killed before it finished?  See %s"
+                        % (e, path[:-4] + ".log")))
+            continue
+        for err in root.findall("error"):
+            kind = err.findtext("kind") or ""
+            if kind.startswith("Leak_") and not any(
+                    _is_module_frame(fr) for fr in err.iter("frame")):
+                continue
+            out.append((path, _valgrind_error_text(err)))
+    return out
+
+
 class R307Httpd:
     """A private httpd with its own ServerRoot under /tmp."""
 
@@ -230,6 +438,10 @@ class R307Httpd:
         self.conf_text = ""
         self._out = None
         self._checks = 0
+        self.memcheck_dir = os.path.join(self.root, "logs", "memcheck")
+        self._memcheck_seen = {}
+        self.memcheck_findings = []     # every (file, text) reported so far
+        self._pending = []              # found in `apache2 -t` output
         self.write_file("cgi-bin/echo", ECHO_CGI, mode=0o755, base=self.root)
         self.write_file("index.html", "<html><body>r307 index</body></html>\n")
 
@@ -354,9 +566,77 @@ class R307Httpd:
         self._checks += 1
         path = os.path.join(self.root, "conf", "check%d.conf" % self._checks)
         self.write_conf(conf_text, path=path)
-        p = subprocess.run([APACHE2, "-t", "-f", path], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=30)
-        return p.returncode, p.stdout.decode("utf-8", "replace"), path
+        argv, env = self._command(["-t", "-f", path])
+        p = subprocess.run(argv, stdout=subprocess.PIPE, env=env,
+                           stderr=subprocess.STDOUT, timeout=30 * TIME_FACTOR)
+        out = p.stdout.decode("utf-8", "replace")
+        if SANITIZE:
+            self._pending.extend(
+                ("apache2 -t output", block) for block in
+                sanitizer_reports_in_text(out, _main_pids(self.memcheck_dir)))
+        self.check_memory()
+        return p.returncode, out, path
+
+    # ----- memory checking (see the comment above MemoryCheckError) --------
+    def _command(self, args, server=False):
+        """(argv, env) that run apache2 with args in the current mode; env
+        None means the harness's own environment, unchanged."""
+        if not (SANITIZE or VALGRIND):
+            return [APACHE2] + args, None
+        os.makedirs(self.memcheck_dir, exist_ok=True)
+        os.chmod(self.memcheck_dir, 0o1777)
+        if SANITIZE:
+            env = dict(os.environ, R307_REAL_APACHE2=REAL_APACHE2,
+                       R307_MEMCHECK_DIR=self.memcheck_dir)
+            return [SANITIZE_WRAPPER] + args, env
+        logs = os.path.join(self.memcheck_dir, "valgrind.%p")
+        return (VALGRIND_ARGS + ["--log-file=" + logs + ".log",
+                                 "--xml=yes", "--xml-file=" + logs + ".xml",
+                                 REAL_APACHE2]
+                + (["-X"] if server else []) + args), None
+
+    def memcheck_reports(self, final=True):
+        """New sanitizer/valgrind findings: [(file, text)].  Valgrind's
+        files are complete only once its apache2 has ended (final)."""
+        found = []
+        if SANITIZE:
+            found = _sanitizer_findings(self.memcheck_dir, self._memcheck_seen)
+            # and on stderr: the server's stdout file, and the error_log
+            # (children's stderr)
+            mains = _main_pids(self.memcheck_dir)
+            for path in (os.path.join(self.root, "logs", "stdout"),
+                         self.error_log_path):
+                key = "log:" + path
+                text = self._read(path)
+                if not final:       # leave a report being written for later
+                    text = text[:text.rfind("\n") + 1]
+                new = text[self._memcheck_seen.get(key, 0):]
+                self._memcheck_seen[key] = len(text)
+                found.extend((path, block) for block in
+                             sanitizer_reports_in_text(new, mains))
+        elif VALGRIND and final:
+            found = _valgrind_findings(self.memcheck_dir, self._memcheck_seen)
+        self.memcheck_findings.extend(found)
+        return found
+
+    def check_memory(self, final=True):
+        """Raise MemoryCheckError quoting any new finding."""
+        found = self.memcheck_reports(final)
+        if self._pending:
+            self.memcheck_findings.extend(self._pending)
+            found = self._pending + found
+            self._pending = []
+        if found:
+            parts = []
+            for path, text in found:
+                if len(text) > QUOTE_MAX:
+                    text = text[:QUOTE_MAX] + "\n[... %d more characters in %s]" % (
+                        len(text) - QUOTE_MAX, path)
+                parts.append("--- %s\n%s" % (path, text))
+            raise MemoryCheckError(
+                "%s: %d memory report(s) from apache2 (ServerRoot %s kept):\n%s"
+                % ("AddressSanitizer/UBSan" if SANITIZE else "valgrind memcheck",
+                   len(found), self.root, "\n".join(parts)))
 
     # ----- logs -----------------------------------------------------------
     @staticmethod
@@ -388,6 +668,7 @@ class R307Httpd:
 
     # ----- start/stop -----------------------------------------------------
     def start(self, extra="", timeout=15.0):
+        timeout *= TIME_FACTOR
         if self.proc is not None:
             self.stop()
         self.write_conf(extra)
@@ -396,10 +677,12 @@ class R307Httpd:
             raise HttpdError("configuration refused by apache2 -t:\n%s\n--- conf ---\n%s"
                              % (out, self._numbered(self.conf_text)))
         self._out = open(os.path.join(self.root, "logs", "stdout"), "ab")
-        env = dict(os.environ)
+        argv, env = self._command(["-f", self.conf_path, "-DFOREGROUND"],
+                                  server=True)
+        env = dict(env or os.environ)
         env.setdefault("LANG", "C")
         self.proc = subprocess.Popen(
-            [APACHE2, "-f", self.conf_path, "-DFOREGROUND"],
+            argv,
             stdin=subprocess.DEVNULL, stdout=self._out, stderr=subprocess.STDOUT,
             start_new_session=True, env=env)
         _LIVE.add(self)
@@ -409,6 +692,7 @@ class R307Httpd:
                 out = self._read(os.path.join(self.root, "logs", "stdout"))
                 log = self.error_log()
                 self._reap()
+                self.check_memory()
                 raise HttpdError("apache2 exited with %s\nstdout:\n%s\nerror_log:\n%s"
                                  % (self.proc_rc, out, log))
             if self._answers():
@@ -425,7 +709,8 @@ class R307Httpd:
 
     def _answers(self):
         try:
-            with socket.create_connection((HOST, self.port), timeout=1.0) as s:
+            with socket.create_connection((HOST, self.port),
+                                          timeout=1.0 * TIME_FACTOR) as s:
                 s.sendall(b"HEAD /__r307_ready__ HTTP/1.1\r\nHost: %s\r\n"
                           b"Connection: close\r\n\r\n" % self.hostport.encode())
                 return s.recv(16).startswith(b"HTTP/")
@@ -441,9 +726,15 @@ class R307Httpd:
             self._out = None
 
     def stop(self, timeout=10.0):
-        """Stop the server: SIGTERM, wait; SIGKILL the process group if needed."""
+        """Stop the server: SIGTERM, wait; SIGKILL the process group if needed.
+
+        In a memory checking mode, then raise MemoryCheckError if apache2
+        (or any apache2 -t run since the last check) reported something."""
         if self.proc is None:
+            if SANITIZE or VALGRIND:
+                self.check_memory()
             return
+        timeout *= TIME_FACTOR
         p = self.proc
         if p.poll() is None:
             try:
@@ -469,11 +760,18 @@ class R307Httpd:
         except (ProcessLookupError, PermissionError):
             pass
         self._reap()
+        if SANITIZE or VALGRIND:
+            self.check_memory()
 
     def cleanup(self):
-        self.stop()
-        if not self.keep:
-            shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            self.stop()
+        except MemoryCheckError:
+            self.keep = True
+            raise
+        finally:
+            if not self.keep:
+                shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self):
         return self
