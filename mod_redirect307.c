@@ -468,8 +468,9 @@ static void r307_bound_request_body(request_rec *r)
     if (!eos) {
         c->keepalive = AP_CONN_CLOSE;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "request body: %" APR_OFF_T_FMT
-                  " chunked bytes dropped%s", total,
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
+                  "request body: %" APR_OFF_T_FMT " chunked bytes dropped%s",
+                  total,
                   eos ? "" : "; closing the connection after the redirect");
 }
 

@@ -162,8 +162,9 @@ typedef struct r307_match_t {
 /*
  * Parse one rule.  'status' is 307 or 308.  For R307_KIND_WHOLE, 'pattern'
  * is NULL or the URL-path of the enclosing <Location>, used only to refuse a
- * target inside it (a loop); the rule itself matches every path.  Returns NULL on success, else a message that says what is wrong
- * (the caller adds the file and line).  Checks made here:
+ * target inside it (a loop); the rule itself matches every path.  Returns
+ * NULL on success, else a message that says what is wrong (the caller adds
+ * the file and line).  Checks made here:
  *   - PREFIX patterns are URL-paths starting with '/';
  *   - REGEX patterns compile, and the target references no group the regex
  *     lacks;

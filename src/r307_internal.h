@@ -23,6 +23,10 @@ const char *r307_target_parse(apr_pool_t *p, r307_target_t *t,
                               r307_kind_e kind, const char *name,
                               const char *text);
 
+/* Percent-escape every byte of s[0..len) that 'keep' refuses. */
+char *r307_escape_keeping(apr_pool_t *p, const char *s, apr_size_t len,
+                          int (*keep)(unsigned char));
+
 /* Decode %XX escapes; invalid escapes stay as written. */
 char *r307_unescape(apr_pool_t *p, const char *s, apr_size_t len);
 

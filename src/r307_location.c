@@ -21,9 +21,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 
-#include "r307_core.h"
-
-static const char r307_hex[] = "0123456789ABCDEF";
+#include "r307_internal.h"
 
 /* What may stay unescaped: in a path, pchar and '/' (RFC 3986 3.3); in a
  * query, the same less the separators "&=+;" that give a query structure,
@@ -38,31 +36,9 @@ static int r307_query_safe(unsigned char c)
     return apr_isalnum(c) || (c && strchr("-._~!$'()*,:@/", c));
 }
 
-static char *r307_escape_with(apr_pool_t *p, const char *s, apr_size_t len,
-                              int (*safe)(unsigned char))
-{
-    char *out = apr_palloc(p, 3 * len + 1);
-    char *o = out;
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (safe(c)) {
-            *o++ = (char)c;
-        }
-        else {
-            *o++ = '%';
-            *o++ = r307_hex[c >> 4];
-            *o++ = r307_hex[c & 0x0f];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 char *r307_escape_path(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    return r307_escape_with(p, s, len, r307_path_safe);
+    return r307_escape_keeping(p, s, len, r307_path_safe);
 }
 
 /* A string being built from pool memory. */
@@ -156,10 +132,9 @@ const char *r307_location_build(apr_pool_t *p, const r307_match_t *m,
                  && m->ovector[2 * part->ref] != (apr_size_t)-1) {
             apr_size_t from = m->ovector[2 * part->ref];
             apr_size_t to = m->ovector[2 * part->ref + 1];
-            const char *esc = r307_escape_with(p, m->subject + from, to - from,
-                                               part->in_query
-                                                   ? r307_query_safe
-                                                   : r307_path_safe);
+            const char *esc = r307_escape_keeping(
+                p, m->subject + from, to - from,
+                part->in_query ? r307_query_safe : r307_path_safe);
             r307_buf_add(&out, esc, strlen(esc));
         }
     }

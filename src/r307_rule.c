@@ -32,15 +32,8 @@ static const char *r307_status_directive(r307_kind_e kind, int status)
     return status == 308 ? "Redirect308" : "Redirect307";
 }
 
-/* Bytes that may never appear in a URI as written: they are escaped in
- * literal target text (RFC 3986 section 2; '%' stays, as it is how an
- * administrator writes an escape). */
-static int r307_uri_needs_escape(unsigned char c)
-{
-    return c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c) != NULL;
-}
-
-char *r307_escape_uri_text(apr_pool_t *p, const char *s, apr_size_t len)
+char *r307_escape_keeping(apr_pool_t *p, const char *s, apr_size_t len,
+                          int (*keep)(unsigned char))
 {
     static const char hex[] = "0123456789ABCDEF";
     char *out = apr_palloc(p, 3 * len + 1);
@@ -49,17 +42,30 @@ char *r307_escape_uri_text(apr_pool_t *p, const char *s, apr_size_t len)
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (r307_uri_needs_escape(c)) {
+        if (keep(c)) {
+            *o++ = (char)c;
+        }
+        else {
             *o++ = '%';
             *o++ = hex[c >> 4];
             *o++ = hex[c & 0x0f];
         }
-        else {
-            *o++ = (char)c;
-        }
     }
     *o = '\0';
     return out;
+}
+
+/* Bytes that may appear in a URI as written; the others are escaped in
+ * literal target text (RFC 3986 section 2; '%' stays, as it is how an
+ * administrator writes an escape). */
+static int r307_uri_allowed(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && strchr("\"<>\\^`{|}", c) == NULL;
+}
+
+char *r307_escape_uri_text(apr_pool_t *p, const char *s, apr_size_t len)
+{
+    return r307_escape_keeping(p, s, len, r307_uri_allowed);
 }
 
 /* Decode %XX escapes, so a target path can be compared with a decoded
