@@ -483,7 +483,6 @@ static int r307_answer(request_rec *r, int late)
     r307_logger_t log;
     r307_match_t m;
     const char *location;
-    int i;
 
     if (!conf || !conf->chain || r->main || r->uri[0] != '/') {
         return DECLINED;
@@ -492,41 +491,28 @@ static int r307_answer(request_rec *r, int late)
     log.baton = r;
     log.level = ap_get_request_module_loglevel(r, APLOG_MODULE_INDEX);
 
-    for (i = 0; i < conf->chain->nelts; i++) {
-        const r307_scope_t *scope = APR_ARRAY_IDX(conf->chain, i,
-                                                  const r307_scope_t *);
-        if (scope->late != late) {
-            continue;
-        }
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "%s: trying the %u "
-                      "rule%s of the section starting at %s on %s",
-                      late ? "fixups" : "translate_name", scope->next_seq,
-                      scope->next_seq == 1 ? "" : "s", scope->origin, r->uri);
-        if (!r307_scope_match(scope, r->uri, r->pool, &m, &log)) {
-            continue;
-        }
-        location = r307_location_build(r->pool, &m, r->args);
-        if (location[0] == '/') {
-            location = ap_construct_url(r->pool, location, r);
-        }
-        if (r307_url_same(r->pool, location, r307_requested_url(r))) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "%s:%u: rule would redirect %s to itself; "
-                          "not applied", m.rule->file, m.rule->line,
-                          location);
-            return DECLINED;
-        }
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "%s:%u: %d redirect of %s to %s (%s)", m.rule->file,
-                      m.rule->line, m.rule->status, r->uri, location,
-                      late ? "fixups" : "translate_name");
-        apr_table_setn(r->headers_out, "Location", location);
-        apr_table_setn(r->subprocess_env, "REDIRECT307",
-                       r307_rule_tag(r->pool, m.rule));
-        r307_bound_request_body(r);
-        return m.rule->status;
+    if (!r307_chain_match(conf->chain, late, r->uri, r->pool, &m, &log)) {
+        return DECLINED;
     }
-    return DECLINED;
+    location = r307_location_build(r->pool, &m, r->args);
+    if (location[0] == '/') {
+        location = ap_construct_url(r->pool, location, r);
+    }
+    if (r307_url_same(r->pool, location, r307_requested_url(r))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "%s:%u: rule would redirect %s to itself; "
+                      "not applied", m.rule->file, m.rule->line, location);
+        return DECLINED;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                  "%s:%u: %d redirect of %s to %s (%s)", m.rule->file,
+                  m.rule->line, m.rule->status, r->uri, location,
+                  late ? "fixups" : "translate_name");
+    apr_table_setn(r->headers_out, "Location", location);
+    apr_table_setn(r->subprocess_env, "REDIRECT307",
+                   r307_rule_tag(r->pool, m.rule));
+    r307_bound_request_body(r);
+    return m.rule->status;
 }
 
 static void r307_child_init(apr_pool_t *pchild, server_rec *s)

@@ -217,6 +217,16 @@ int r307_scope_match(const r307_scope_t *scope, const char *path,
                      apr_pool_t *p, r307_match_t *m,
                      const r307_logger_t *log);
 
+/*
+ * The same across the scopes a request's configuration merged, innermost
+ * first (the order the glue chains them in), trying only the scopes
+ * answered in this phase ('late': fixups; else translate_name).  The first
+ * scope with a match answers.
+ */
+int r307_chain_match(const apr_array_header_t *chain, int late,
+                     const char *path, apr_pool_t *p, r307_match_t *m,
+                     const r307_logger_t *log);
+
 /* PREFIX semantics on their own: bytes of 'path' covered when 'prefix'
  * matches at a segment boundary, runs of '/' counting as one; 0 when it does
  * not match.  Both strings are taken as they are (not pre-collapsed). */

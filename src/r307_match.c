@@ -313,3 +313,26 @@ int r307_scope_match(const r307_scope_t *scope, const char *path,
               scope->regexes->nelts, scope->regexes->nelts == 1 ? "" : "es");
     return 0;
 }
+
+int r307_chain_match(const apr_array_header_t *chain, int late,
+                     const char *path, apr_pool_t *p, r307_match_t *m,
+                     const r307_logger_t *log)
+{
+    int i;
+
+    for (i = 0; i < chain->nelts; i++) {
+        const r307_scope_t *scope = APR_ARRAY_IDX(chain, i,
+                                                  const r307_scope_t *);
+        if (scope->late != late) {
+            continue;
+        }
+        r307_logf(log, R307_LOG_TRACE1, p, "%s: trying the %u rule%s of "
+                  "the section starting at %s on %s",
+                  late ? "fixups" : "translate_name", scope->next_seq,
+                  scope->next_seq == 1 ? "" : "s", scope->origin, path);
+        if (r307_scope_match(scope, path, p, m, log)) {
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -34,6 +34,9 @@ int main(void)
     failed += _cmocka_run_group_tests("scope_order_exhaustive",
                                       r307_order_tests, r307_order_tests_n,
                                       r307_group_setup, r307_group_teardown);
+    failed += _cmocka_run_group_tests("chain_order_exhaustive",
+                                      r307_chain_tests, r307_chain_tests_n,
+                                      r307_group_setup, r307_group_teardown);
     failed += _cmocka_run_group_tests("location_build", r307_location_tests,
                                       r307_location_tests_n, r307_group_setup,
                                       r307_group_teardown);

@@ -124,6 +124,8 @@ extern const struct CMUnitTest r307_scope_tests[];
 extern const size_t r307_scope_tests_n;
 extern const struct CMUnitTest r307_order_tests[];
 extern const size_t r307_order_tests_n;
+extern const struct CMUnitTest r307_chain_tests[];
+extern const size_t r307_chain_tests_n;
 extern const struct CMUnitTest r307_location_tests[];
 extern const size_t r307_location_tests_n;
 extern const struct CMUnitTest r307_escape_tests[];
