@@ -401,6 +401,24 @@ APACHE_MODULES = [
 ]
 
 
+def apache_head_parts(wd, module, modules):
+    """What every private apache2 of bench/ needs in its httpd.conf: the
+    LoadModule lines (those of `modules` installed here, then ours), a mime
+    types file, and User/Group when running as root."""
+    mods = []
+    for name, so in modules:
+        p = os.path.join(MODULE_DIR, so)
+        if os.path.exists(p):
+            mods.append('LoadModule %s "%s"' % (name, p))
+    mods.append('LoadModule redirect307_module "%s"' % module)
+    types = "/etc/mime.types"
+    if not os.path.exists(types):
+        types = wd.write("conf/mime.types", "text/html html htm\n")
+    usergroup = ("User www-data\nGroup www-data" if as_root() and www_data_ok()
+                 else "# not root: children keep the current user")
+    return "\n".join(mods), types, usergroup
+
+
 class Apache(Server):
     name = "apache2"
 
@@ -408,20 +426,11 @@ class Apache(Server):
         Server.__init__(self, wd, port)
         self.module = module
         self.conf_path = wd.path("conf/httpd.conf")
-        mods = []
-        for name, so in APACHE_MODULES:
-            p = os.path.join(MODULE_DIR, so)
-            if os.path.exists(p):
-                mods.append('LoadModule %s "%s"' % (name, p))
         # our module is loaded in every apache run, the others too: the only
         # difference between two runs is the rules.
-        mods.append('LoadModule redirect307_module "%s"' % module)
-        types = "/etc/mime.types"
-        if not os.path.exists(types):
-            types = wd.write("conf/mime.types", "text/html html htm\n")
-        usergroup = "User www-data\nGroup www-data" if as_root() and www_data_ok() else ""
+        loadmodules, types, usergroup = apache_head_parts(wd, module, APACHE_MODULES)
         head = APACHE_CONF.format(root=wd.root, host=HOST, port=port, usergroup=usergroup,
-                                  loadmodules="\n".join(mods), types=types,
+                                  loadmodules=loadmodules, types=types,
                                   htdocs=wd.htdocs, override=override)
 
         def gen():

@@ -113,7 +113,6 @@ import results_md  # noqa: E402
 HOST = bench.HOST
 APACHE2 = bench.APACHE2
 WRK = bench.WRK
-MODULE_DIR = bench.MODULE_DIR
 
 BEGIN, END = results_md.SECTIONS[0]
 
@@ -222,17 +221,7 @@ class StressApache(bench.Server):
         bench.Server.__init__(self, wd, port)
         self.threads = threads
         self.conf_path = wd.path("conf/httpd.conf")
-        mods = []
-        for name, so in LOAD:
-            p = os.path.join(MODULE_DIR, so)
-            if os.path.exists(p):
-                mods.append('LoadModule %s "%s"' % (name, p))
-        mods.append('LoadModule redirect307_module "%s"' % module)
-        types = "/etc/mime.types"
-        if not os.path.exists(types):
-            types = wd.write("conf/mime.types", "text/html html htm\n")
-        usergroup = ("User www-data\nGroup www-data" if bench.as_root() and bench.www_data_ok()
-                     else "# not root: children keep the current user")
+        loadmodules, types, usergroup = bench.apache_head_parts(wd, module, LOAD)
         wd.write("conf/stress.map", "".join(
             "/map/k%d /mapped/%d\n" % (i, i) for i in range(1, MAP_ENTRIES + 1)))
         wd.write("htdocs/static/index.html",
@@ -242,7 +231,7 @@ class StressApache(bench.Server):
                  APACHE_CONF.format(root=wd.root, host=HOST, port=port, usergroup=usergroup,
                                     threads=threads, maxworkers=2 * threads,
                                     maxspare=4 * threads,
-                                    loadmodules="\n".join(mods), types=types,
+                                    loadmodules=loadmodules, types=types,
                                     htdocs=wd.htdocs)
                  + SCENARIO_CONF.format(root=wd.root, port=port))
 
