@@ -14,10 +14,17 @@
  *
  *   Redirect307      URL-path URL     Redirect308      URL-path URL
  *   Redirect307Match regex    URL     Redirect308Match regex    URL
+ *   Redirect307Map   file             Redirect308Map   file
+ *   RedirectUpgrade, RedirectUpgradePermanent  On|Off|Log
+ *   RedirectUpgradeMethods METHOD ...
  *
- * This file is the httpd glue only: configuration, directives and hooks.
- * Parsing, matching and building the Location live in src/ (APR + PCRE2,
- * no request_rec), where the unit tests reach them.
+ * The upgrade directives turn the 302 (301) that something else answers
+ * to an unsafe method into 307 (308).
+ *
+ * This file is the httpd glue only: configuration, directives, hooks and
+ * the upgrade filter.  Parsing, matching, maps, building the Location and
+ * the upgrade decision live in src/ (APR + PCRE2, no request_rec), where
+ * the unit tests and fuzzers reach them.
  *
  * Phases.  translate_name runs before the directory walk, so configuration
  * from <Directory>, <Files> and .htaccess is not merged yet there, while
@@ -58,8 +65,8 @@ typedef struct r307_dir_conf {
     apr_array_header_t *methods; /* RedirectUpgradeMethods written here     */
 } r307_dir_conf;
 
-/* What one directive name means; cmd->info points at one of these, so a
- * single handler serves all four directives. */
+/* What one directive name means; cmd->info points at one of these, so one
+ * handler serves the four redirect directives and another both maps. */
 typedef struct r307_directive_t {
     int status;
     r307_kind_e kind;
