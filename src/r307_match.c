@@ -244,9 +244,11 @@ static int r307_regex_try(const r307_rule_t *rule, const char *path,
     return 1;
 }
 
-int r307_scope_match(const r307_scope_t *scope, const char *path,
-                     apr_pool_t *p, r307_match_t *m,
-                     const r307_logger_t *log)
+/* r307_scope_match, with the collapsed path kept in '*collapsed_once' so
+ * the scopes of one chain collapse it once per request, not once each. */
+static int r307_scope_find(const r307_scope_t *scope, const char *path,
+                           const char **collapsed_once, apr_pool_t *p,
+                           r307_match_t *m, const r307_logger_t *log)
 {
     const r307_rule_t *indexed = NULL;
     const char *collapsed = NULL;
@@ -258,7 +260,10 @@ int r307_scope_match(const r307_scope_t *scope, const char *path,
     if (apr_hash_count(scope->prefix_index) > 0 || scope->maps->nelts > 0) {
         const r307_rule_t *exact;
 
-        collapsed = r307_path_collapse(p, path);
+        if (!*collapsed_once) {
+            *collapsed_once = r307_path_collapse(p, path);
+        }
+        collapsed = *collapsed_once;
         indexed = r307_prefix_lookup(scope, collapsed);
         exact = r307_map_lookup(scope, collapsed,
                                 indexed ? indexed->seq : UINT_MAX, p);
@@ -314,10 +319,20 @@ int r307_scope_match(const r307_scope_t *scope, const char *path,
     return 0;
 }
 
+int r307_scope_match(const r307_scope_t *scope, const char *path,
+                     apr_pool_t *p, r307_match_t *m,
+                     const r307_logger_t *log)
+{
+    const char *collapsed = NULL;
+
+    return r307_scope_find(scope, path, &collapsed, p, m, log);
+}
+
 int r307_chain_match(const apr_array_header_t *chain, int late,
                      const char *path, apr_pool_t *p, r307_match_t *m,
                      const r307_logger_t *log)
 {
+    const char *collapsed = NULL;
     int i;
 
     for (i = 0; i < chain->nelts; i++) {
@@ -330,7 +345,7 @@ int r307_chain_match(const apr_array_header_t *chain, int late,
                   "the section starting at %s on %s",
                   late ? "fixups" : "translate_name", scope->next_seq,
                   scope->next_seq == 1 ? "" : "s", scope->origin, path);
-        if (r307_scope_match(scope, path, p, m, log)) {
+        if (r307_scope_find(scope, path, &collapsed, p, m, log)) {
             return 1;
         }
     }
